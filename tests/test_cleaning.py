@@ -1,0 +1,446 @@
+"""Tests for ammtc_qa.cleaning: furniture goes, article text stays byte-for-byte.
+
+The seed articles exercise the real shapes scrapers produce; the synthetic pages check
+that the rules are generic (other sites, other wording) and conservative (an article
+without furniture comes out unchanged).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ammtc_qa.cleaning import KINDS, CleanedText, Removal, clean, removal_report
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def _seed(prefix: str) -> str:
+    (path,) = CORPUS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+SEED_PREFIXES = ["000", "001", "002", "003", "004"]
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, tuple[str, CleanedText]]:
+    out = {}
+    for prefix in SEED_PREFIXES:
+        raw = _seed(prefix)
+        out[prefix] = (raw, clean(raw))
+    return out
+
+
+def _paragraphs(cleaned: CleanedText) -> list[str]:
+    return cleaned.text.split("\n\n") if cleaned.text else []
+
+
+def _removed(cleaned: CleanedText, kind: str) -> list[str]:
+    return [r.text.strip() for r in cleaned.removed if r.kind == kind]
+
+
+# ---------------------------------------------------------------------------------------
+# Seeds
+# ---------------------------------------------------------------------------------------
+
+TITLES = {
+    "000": "Vietnam gains significant outcomes in preventing and combating transnational crimes",
+    "001": "ASEAN United Against Transnational Crime",
+    "002": "Vietnam playing active role in ASEAN transnational crime combat: officer",
+    "003": "Viet Nam puts forward proposals to strengthen ASEAN crime prevention",
+    "004": "ASEAN strengthens cooperation in combating transnational crime",
+}
+
+
+@pytest.mark.parametrize("prefix", SEED_PREFIXES)
+def test_seed_title_is_first_paragraph(seeds: dict[str, tuple[str, CleanedText]], prefix: str) -> None:
+    _, cleaned = seeds[prefix]
+    assert cleaned.title == TITLES[prefix]
+    assert _paragraphs(cleaned)[0] == TITLES[prefix]
+    # The title must not also survive as a repeated paragraph further down.
+    assert _paragraphs(cleaned).count(TITLES[prefix]) == 1
+
+
+@pytest.mark.parametrize("prefix", SEED_PREFIXES)
+def test_seed_removal_spans_point_into_raw(seeds: dict[str, tuple[str, CleanedText]], prefix: str) -> None:
+    raw, cleaned = seeds[prefix]
+    starts = [r.start for r in cleaned.removed]
+    assert starts == sorted(starts), "removals must be in raw order"
+    for r in cleaned.removed:
+        assert isinstance(r, Removal)
+        assert r.kind in KINDS
+        assert 0 <= r.start < r.end <= len(raw)
+        assert raw[r.start : r.end] == r.text
+        assert r.text == r.text.strip(), "removal spans are stripped of surrounding whitespace"
+
+
+@pytest.mark.parametrize("prefix", SEED_PREFIXES)
+def test_seed_paragraphs_are_verbatim_raw_lines(
+    seeds: dict[str, tuple[str, CleanedText]], prefix: str
+) -> None:
+    raw, cleaned = seeds[prefix]
+    normalised = raw.replace("\u00a0", " ")
+    for para in _paragraphs(cleaned):
+        assert para == para.strip() and para
+        assert para in normalised
+
+
+@pytest.mark.parametrize(
+    ("prefix", "kind", "text"),
+    [
+        ("000", "banner", "Ministry of Public Security Portal is under construction"),
+        ("000", "dateline", "November, 27 2019"),
+        ("000", "byline", "By Huy Hoang"),
+        ("001", "dateline", "August 30, 2024 | 15:10"),
+        ("001", "teaser", "Ho Chi Minh City Celebrates ASEAN's 57th Founding Anniversary"),
+        ("001", "teaser", "Vietnam Attends ASEAN-China Week in Shanxi"),
+        ("001", "teaser", "World Bank: Indonesia Takes The Lead as ASEAN's Largest Economy"),
+        ("001", "teaser", "Vietnam\u2019s Culture Promoted At ASEAN Youth Cultural Forum"),
+        ("001", "duplicate", "ASEAN United Against Transnational Crime"),
+        ("001", "byline", "Fanasy Nguyen Le"),
+        ("001", "mobile_link", "Phiên bản di động"),
+        ("002", "photo_marker", "hinh anh 1"),
+        ("003", "dateline", "August 30, 2024 3:12 PM GMT+7"),
+        ("003", "duplicate", "Viet Nam puts forward proposals to strengthen ASEAN crime prevention"),
+        ("004", "dateline", "11/09/2025"),
+        ("004", "dateline", "00:00"),
+        ("004", "photo_file", "1 (3).JPG"),
+        ("004", "photo_file", "7 (1).JPG"),
+        ("004", "byline", "By Cong Tuan"),
+        ("004", "button", "Print"),
+        ("004", "button", "ShareFacebook"),
+    ],
+)
+def test_seed_furniture_reported_with_kind(
+    seeds: dict[str, tuple[str, CleanedText]], prefix: str, kind: str, text: str
+) -> None:
+    _, cleaned = seeds[prefix]
+    assert text in _removed(cleaned, kind), removal_report(cleaned)
+
+
+def test_seed_teaser_snippets_and_repeats_removed(seeds: dict[str, tuple[str, CleanedText]]) -> None:
+    _, cleaned = seeds["001"]
+    teasers = _removed(cleaned, "teaser")
+    assert teasers.count("World Bank: Indonesia Takes The Lead as ASEAN's Largest Economy") == 2
+    assert any(t.startswith("The World Bank (WB) estimates") and t.endswith("...") for t in teasers)
+    assert any(t.startswith("A Vietnamese delegation attended the recent") for t in teasers)
+    dups = _removed(cleaned, "duplicate")
+    assert any(d.startswith("On the morning of August 28") and "(Photo: VNA)" in d for d in dups)
+
+
+def test_seed_navigation_and_inline_markers(seeds: dict[str, tuple[str, CleanedText]]) -> None:
+    raw, cleaned = seeds["003"]
+    (nav,) = [r for r in cleaned.removed if r.kind == "navigation"]
+    assert nav.text.startswith("• An Giang") and nav.text.endswith("• Yen Bai")
+    markers = _removed(cleaned, "photo_marker")
+    assert any("ảnh 1" in m.casefold() for m in markers)
+    _, cleaned2 = seeds["002"]
+    paras = _paragraphs(cleaned2)
+    assert paras[1].startswith("Lt. Gen. Nguyen Thanh Son, head of the Foreign Relations Department")
+    assert "Hanoi (VNA) –" in paras
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [
+        "Portal is under construction",
+        "An Giang",
+        "Binh Duong",
+        "Yen Bai",
+        ".JPG",
+        "hinh anh",
+        "ShareFacebook",
+        "World Bank",
+        "Youth Cultural Forum",
+        "Phiên bản di động",
+        "Fanasy Nguyen Le",
+        "By Huy Hoang",
+        "By Cong Tuan",
+        "Ho Chi Minh City Celebrates",
+        "November, 27 2019",
+        "August 30, 2024 | 15:10",
+        "August 30, 2024 3:12 PM GMT+7",
+        "11/09/2025",
+        "00:00",
+    ],
+)
+def test_seed_furniture_gone_from_text(seeds: dict[str, tuple[str, CleanedText]], gone: str) -> None:
+    for prefix, (_, cleaned) in seeds.items():
+        assert gone not in cleaned.text, prefix
+
+
+def test_seed_photo_word_markers_and_buttons_gone(seeds: dict[str, tuple[str, CleanedText]]) -> None:
+    for prefix, (_, cleaned) in seeds.items():
+        assert "ảnh 1" not in cleaned.text.casefold(), prefix
+        assert "Print" not in _paragraphs(cleaned), prefix
+        assert "(Photo: VNA)." not in cleaned.text, prefix  # the caption-copy of 001's lead
+
+
+def test_seed_datelines_collected(seeds: dict[str, tuple[str, CleanedText]]) -> None:
+    assert seeds["000"][1].datelines == ("November, 27 2019",)
+    assert seeds["001"][1].datelines == ("August 30, 2024 | 15:10",)
+    assert seeds["002"][1].datelines == ()
+    assert seeds["003"][1].datelines == ("August 30, 2024 3:12 PM GMT+7",)
+    assert seeds["004"][1].datelines == ("11/09/2025", "00:00")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "kept"),
+    [
+        ("000", "136.98 kg of cocaine"),
+        ("000", "Heads of participating delegations at the opening ceremony."),
+        ("000", "Minister To Lam speaks at the conference."),
+        ("000", "transfer of imprisoned persons"),
+        ("001", "criminals run rampant."),
+        ("001", "high-tech crimes are also on the rise... In addition"),
+        ("002", "Hanoi (VNA) –"),
+        ("002", "in the new situation./."),
+        ("003", "(5th from L) at the AMMTC-18, Vientiane, August 28, 2024"),
+        ("004", "drug-free border communes"),
+        (
+            "004",
+            "Minister Luong Tam Quang meets with Chinese Vice Minister of Public Security Wang Zhizhong.",
+        ),
+        ("004", "attended by the ASEAN Secretary-General and heads of delegations"),
+        ("004", "Delegates attend AMMTC 19 plenary session."),
+    ],
+)
+def test_seed_real_text_kept(seeds: dict[str, tuple[str, CleanedText]], prefix: str, kept: str) -> None:
+    assert kept in seeds[prefix][1].text
+
+
+def test_seed_lead_kept_exactly_once(seeds: dict[str, tuple[str, CleanedText]]) -> None:
+    assert seeds["001"][1].text.count("On the morning of August 28 in Vientiane") == 1
+
+
+def test_removal_report_one_line_per_removal(seeds: dict[str, tuple[str, CleanedText]]) -> None:
+    _, cleaned = seeds["003"]
+    report = removal_report(cleaned)
+    lines = report.splitlines()
+    assert len(lines) == len(cleaned.removed)
+    assert lines[0].startswith("navigation")
+    assert all(len(line) <= 100 for line in lines)
+    assert removal_report(clean("")) == ""
+
+
+# ---------------------------------------------------------------------------------------
+# Synthetic pages: the rules must be generic
+# ---------------------------------------------------------------------------------------
+
+GENERIC_PAGE = """\
+Home
+  • World
+  • Business
+  • Sport
+  • Technology
+  • Culture
+  • Travel
+
+Coastal city opens new flood defences
+Published: March 3, 2023 10:45 AM
+Share | Tweet | Email
+
+The city council on Monday opened a 12-kilometre sea wall designed to protect 200,000 residents \
+from storm surges, officials said at a ceremony attended by the mayor.
+
+harbour_wall_01.jpg
+The new sea wall seen from the harbour.
+
+Construction took four years and cost an estimated 300 million dollars, according to the \
+council's annual report, which was published last week.
+
+Related News
+Regional Airports Report Record Passenger Numbers
+Airports across the region handled more travellers than ever last summer as tourism …
+By Jane Smith
+Back to top
+"""
+
+
+def test_generic_english_page() -> None:
+    cleaned = clean(GENERIC_PAGE)
+    assert cleaned.title == "Coastal city opens new flood defences"
+    assert _paragraphs(cleaned) == [
+        "Coastal city opens new flood defences",
+        "The city council on Monday opened a 12-kilometre sea wall designed to protect 200,000 residents "
+        "from storm surges, officials said at a ceremony attended by the mayor.",
+        "The new sea wall seen from the harbour.",
+        "Construction took four years and cost an estimated 300 million dollars, according to the "
+        "council's annual report, which was published last week.",
+    ]
+    kinds = {r.text.split("\n")[0].strip(): r.kind for r in cleaned.removed}
+    assert kinds["Home"] == "button"
+    assert kinds["• World"] == "navigation"
+    assert kinds["Published: March 3, 2023 10:45 AM"] == "dateline"
+    assert kinds["Share | Tweet | Email"] == "button"
+    assert kinds["harbour_wall_01.jpg"] == "photo_file"
+    assert kinds["Related News"] == "button"
+    assert kinds["Regional Airports Report Record Passenger Numbers"] == "teaser"
+    assert kinds["Airports across the region handled more travellers than ever last summer as tourism …"] == (
+        "teaser"
+    )
+    assert kinds["By Jane Smith"] == "byline"
+    assert kinds["Back to top"] == "button"
+    assert cleaned.datelines == ("Published: March 3, 2023 10:45 AM",)
+    for r in cleaned.removed:
+        assert GENERIC_PAGE[r.start : r.end] == r.text
+
+
+VIETNAMESE_STYLE_PAGE = """\
+Thứ Sáu, 30/08/2024 15:10 (GMT+7)
+Police forces expand joint patrols along the river border
+Police forces expand joint patrols along the river border - ảnh 1.
+Officers from both countries board a patrol boat on the river.
+Border police of the two countries agreed on Friday to double the number of joint river patrols and to \
+share radar data in real time, the ministry said in a statement.
+Officials said the patrols would focus on drug trafficking routes hinh anh 2Patrol boats at the pier.
+The agreement takes effect next month and will be reviewed after one year, according to the statement.
+Chia sẻ
+In bài
+Phiên bản di động
+"""
+
+
+def test_vietnamese_style_markers_and_buttons() -> None:
+    cleaned = clean(VIETNAMESE_STYLE_PAGE)
+    assert cleaned.title == "Police forces expand joint patrols along the river border"
+    paras = _paragraphs(cleaned)
+    assert paras == [
+        "Police forces expand joint patrols along the river border",
+        "Officers from both countries board a patrol boat on the river.",
+        "Border police of the two countries agreed on Friday to double the number of joint river patrols and "
+        "to share radar data in real time, the ministry said in a statement.",
+        "Officials said the patrols would focus on drug trafficking routes",
+        "Patrol boats at the pier.",
+        "The agreement takes effect next month and will be reviewed after one year, according to the "
+        "statement.",
+    ]
+    by_kind: dict[str, list[str]] = {}
+    for r in cleaned.removed:
+        by_kind.setdefault(r.kind, []).append(r.text)
+    assert by_kind["dateline"] == ["Thứ Sáu, 30/08/2024 15:10 (GMT+7)"]
+    assert by_kind["photo_marker"] == ["- ảnh 1.", "hinh anh 2"]
+    assert by_kind["duplicate"] == ["Police forces expand joint patrols along the river border"]
+    assert by_kind["button"] == ["Chia sẻ", "In bài"]
+    assert by_kind["mobile_link"] == ["Phiên bản di động"]
+
+
+TEASER_CARD_PAGE = """\
+Rice exports rise for third straight month
+
+Rice exports rose 8 percent in May compared with a year earlier as buyers in Asia and Africa \
+increased orders, customs data showed on Tuesday.
+
+Traders expect shipments to stay strong through the summer harvest.
+
+Fishing Fleet Returns Early as Storm Approaches
+
+Fishing Fleet Returns Early as Storm Approaches
+
+Hundreds of boats returned to port on Sunday after forecasters warned that a tropical storm ...
+"""
+
+
+def test_teaser_card_with_repeated_headline() -> None:
+    cleaned = clean(TEASER_CARD_PAGE)
+    assert _paragraphs(cleaned) == [
+        "Rice exports rise for third straight month",
+        "Rice exports rose 8 percent in May compared with a year earlier as buyers in Asia and Africa "
+        "increased orders, customs data showed on Tuesday.",
+        "Traders expect shipments to stay strong through the summer harvest.",
+    ]
+    assert [r.kind for r in cleaned.removed] == ["teaser", "teaser", "teaser"]
+
+
+PLAIN_ARTICLE = """\
+   Farmers adopt drought-resistant seeds in the highlands   \n\
+\n\n\
+Hanoi (VNA) –\n\
+Farmers in three highland provinces have switched to drought-resistant coffee seedlings this year, \
+local agricultural departments said, after two dry seasons cut yields by a fifth.\n\
+\n\
+Regional Cooperation Expands\n\
+\n\
+"We had no choice," said one grower, whose family has farmed the same hillside for decades. \
+"The old trees simply could not cope with the heat."\n\
+\n\
+  The programme will be extended to two more provinces next year, officials said.  \n\
+"""
+
+
+def test_article_without_furniture_is_unchanged() -> None:
+    cleaned = clean(PLAIN_ARTICLE)
+    expected = [line.strip() for line in PLAIN_ARTICLE.splitlines() if line.strip()]
+    assert _paragraphs(cleaned) == expected
+    assert cleaned.removed == ()
+    assert cleaned.title == "Farmers adopt drought-resistant seeds in the highlands"
+    assert cleaned.datelines == ()
+
+
+def test_empty_and_whitespace_input() -> None:
+    for raw in ("", "   ", "\n\n\r\n \u00a0 \n"):
+        cleaned = clean(raw)
+        assert cleaned == CleanedText(text="", title=None, datelines=(), removed=())
+
+
+def test_only_furniture_gives_empty_text() -> None:
+    raw = "Print\nShareFacebook\n\nMay 5, 2021 | 08:30\n\nphoto_001.png\nBy John Doe\nMobile version\n"
+    cleaned = clean(raw)
+    assert cleaned.text == ""
+    assert cleaned.title is None
+    assert [r.kind for r in cleaned.removed] == [
+        "button", "button", "dateline", "photo_file", "byline", "mobile_link",
+    ]  # fmt: skip
+
+
+def test_crlf_nbsp_and_decomposed_text_keep_raw_spans() -> None:
+    decomposed = "Vie\u0302\u0323t Nam"  # NFD "Việt Nam"
+    raw = (
+        f"{decomposed} hosts regional\u00a0security talks\r\n\r\n"
+        "Delegates from ten countries met in the capital on Monday to discuss\u00a0border security, "
+        "the foreign ministry said in a statement released after the meeting.\r\n"
+        "12/05/2024\r\n"
+        f"Print\r\nBy {decomposed} Reporter\r\n"
+    )
+    cleaned = clean(raw)
+    assert cleaned.title == "Việt Nam hosts regional security talks"
+    assert "discuss border security" in cleaned.text
+    assert "\r" not in cleaned.text and "\u00a0" not in cleaned.text
+    assert [r.kind for r in cleaned.removed] == ["dateline", "button", "byline"]
+    for r in cleaned.removed:
+        assert raw[r.start : r.end] == r.text
+    assert cleaned.removed[-1].text == f"By {decomposed} Reporter"
+
+
+def test_body_lists_and_subheadings_survive() -> None:
+    """Short bullet lists and Title-Case headings inside the body are content, not furniture."""
+    raw = (
+        "Ministers agree on five priorities for the coming year\n\n"
+        "The ministers agreed on a work plan for the coming year that sets out five priority areas for "
+        "cooperation between their law enforcement agencies, the chair said.\n"
+        "- drug trafficking\n- human trafficking\n- cybercrime\n- money laundering\n- terrorism\n"
+        "Next Steps For The Working Groups\n"
+        "Each working group will report back to the ministers before the next annual meeting, which will "
+        "be held in the second half of the year in the capital of the incoming chair.\n"
+    )
+    cleaned = clean(raw)
+    assert cleaned.removed == ()
+    assert "- money laundering" in _paragraphs(cleaned)
+    assert "Next Steps For The Working Groups" in _paragraphs(cleaned)
+
+
+def test_banner_and_cookie_notice() -> None:
+    raw = (
+        "This website uses cookies to improve your experience.\n"
+        "Trang thông tin điện tử đang chạy thử nghiệm\n"
+        "Storm damages crops across the delta\n"
+        "Heavy rain and strong winds damaged thousands of hectares of rice across the delta over the "
+        "weekend, provincial authorities said on Monday.\n"
+        "The bridge is under construction.\n"
+    )
+    cleaned = clean(raw)
+    assert [r.kind for r in cleaned.removed] == ["banner", "banner"]
+    assert cleaned.title == "Storm damages crops across the delta"
+    assert "The bridge is under construction." in _paragraphs(cleaned)
