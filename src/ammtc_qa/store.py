@@ -1,0 +1,158 @@
+"""The on-disk index folder: versioned, checksummed, switched atomically.
+
+Layout::
+
+    index/
+      CURRENT              name of the live version folder (replaced atomically)
+      v-<time>-<id>/       one complete build: manifest.json + data files
+      .build.lock          held while a build writes (builders wait for each other)
+
+A build writes a whole new version folder under a temporary name, renames it into place,
+then swaps ``CURRENT``. A reader therefore sees the old index or the new one, never a mix,
+and a build killed at any point leaves the previous version untouched. Every data file's
+sha256 is in the manifest and checked at load, so truncation, bit flips or a planted file
+(a pickle where an ``.npy`` should be) are refused with the file's name. Nothing read from
+here can execute code: JSON, ``.npy`` without pickles, and FAISS's own format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import IndexCorruptError, IndexUnavailableError
+
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+LOCK = ".build.lock"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _data_files(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.name != MANIFEST:
+            yield path
+
+
+def current_version(index_dir: Path) -> Path | None:
+    """The live version folder, or None when the folder holds no index."""
+    pointer = index_dir / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise IndexUnavailableError(f"{pointer}: cannot be read ({exc.strerror or exc})") from exc
+    if not name or "/" in name or "\\" in name or name.startswith(".") or "\x00" in name:
+        raise IndexCorruptError(f"{pointer}: does not name a version folder ({name[:60]!r})")
+    return index_dir / name
+
+
+def read_manifest(version: Path) -> dict[str, Any]:
+    path = version / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexCorruptError(f"{path}: missing") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        raise IndexCorruptError(f"{path}: not an ammtc-qa manifest")
+    return data
+
+
+def verify(version: Path, manifest: dict[str, Any]) -> None:
+    """Check every data file against the manifest's sha256; name the first that differs."""
+    expected: dict[str, str] = manifest["files"]
+    for rel, digest in expected.items():
+        path = version / rel
+        if not path.is_file():
+            raise IndexCorruptError(f"{path}: missing from the index")
+        if file_sha256(path) != digest:
+            raise IndexCorruptError(f"{path}: checksum mismatch (truncated, corrupted or replaced); "
+                                    "rebuild with `ammtc-qa index`")
+    extra = {p.relative_to(version).as_posix() for p in _data_files(version)} - set(expected)
+    if extra:
+        raise IndexCorruptError(f"{version}: unexpected file(s) {sorted(extra)} not in the manifest")
+
+
+@contextmanager
+def build_lock(index_dir: Path, timeout: float = 600) -> Iterator[None]:
+    """Serialise builders of one index folder (across processes)."""
+    from filelock import FileLock
+
+    with FileLock(str(index_dir / LOCK), timeout=timeout):
+        yield
+
+
+class VersionWriter:
+    """Collects a new version's files in a temporary folder; ``commit`` publishes it."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.tmp = index_dir / f".tmp-{uuid.uuid4().hex}"
+        self.tmp.mkdir(parents=True)
+
+    def path(self, rel: str) -> Path:
+        target = self.tmp / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def commit(self, manifest: dict[str, Any]) -> Path:
+        manifest = dict(manifest)
+        manifest["files"] = {p.relative_to(self.tmp).as_posix(): file_sha256(p) for p in _data_files(self.tmp)}
+        (self.tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+        for path in self.tmp.rglob("*"):
+            if path.is_file():
+                _fsync(path)
+        name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        final = self.index_dir / name
+        os.replace(self.tmp, final)
+        pointer_tmp = self.index_dir / f".{CURRENT}.{uuid.uuid4().hex}"
+        pointer_tmp.write_text(name + "\n", encoding="utf-8")
+        _fsync(pointer_tmp)
+        os.replace(pointer_tmp, self.index_dir / CURRENT)
+        _fsync_dir(self.index_dir)
+        self._remove_old(keep=final)
+        return final
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _remove_old(self, keep: Path) -> None:
+        """Drop superseded versions and leftovers of killed builds. A reader that already
+        opened (or memory-mapped) their files keeps reading them: POSIX unlink semantics."""
+        for child in self.index_dir.iterdir():
+            if child == keep or not child.is_dir():
+                continue
+            if child.name.startswith("v-") or child.name.startswith(".tmp-"):
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # some filesystems refuse fsync on directories
+        _fsync(path)
