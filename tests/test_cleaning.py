@@ -444,3 +444,207 @@ def test_banner_and_cookie_notice() -> None:
     assert [r.kind for r in cleaned.removed] == ["banner", "banner"]
     assert cleaned.title == "Storm damages crops across the delta"
     assert "The bridge is under construction." in _paragraphs(cleaned)
+
+
+# ---------------------------------------------------------------------------------------
+# Hard wraps, place datelines, Markdown headings
+# ---------------------------------------------------------------------------------------
+
+# sha256 of json.dumps({"text", "title", "datelines", "removed"}) of each seed, computed with the
+# cleaning as it was before hard-wrap joining, place datelines and Markdown headings were added:
+# those rules must not change how the shipped articles clean.
+SEED_CLEANING_SHA256 = {
+    "000": "ffb791875fbf015e5752b2b7ce6401bd7a64b27ba38f39d5fbbc07e41d13ac61",
+    "001": "42ca61f58710ae414e76359e9cfe6a297dd4f6b8da000b3ad4dd2dc70744de18",
+    "002": "043ecb174dbd14655346bd6a2cb9b0a3956700018eadd3e4ed8cb08146c5b96a",
+    "003": "fccbe21ca32abc1a29b94ad481fe67a9dbdb34e40bf1edbf37805a7cb64a063b",
+    "004": "d9f401b24a9aa3816150d304c73ff1f87578a5c65b8c1ede5d838a73710321a4",
+}
+
+
+@pytest.mark.parametrize("prefix", SEED_PREFIXES)
+def test_seed_cleaning_unchanged(seeds: dict[str, tuple[str, CleanedText]], prefix: str) -> None:
+    import hashlib
+    import json
+
+    _, cleaned = seeds[prefix]
+    snapshot = {
+        "text": cleaned.text,
+        "title": cleaned.title,
+        "datelines": list(cleaned.datelines),
+        "removed": [[r.start, r.end, r.kind, r.text] for r in cleaned.removed],
+    }
+    digest = hashlib.sha256(json.dumps(snapshot, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    assert digest == SEED_CLEANING_SHA256[prefix]
+
+
+def _faithful(raw: str, cleaned: CleanedText) -> None:
+    """Every paragraph is a run of the raw words (whitespace-normalised); removals point into raw."""
+    flat = " ".join(raw.split())
+    for paragraph in _paragraphs(cleaned):
+        assert " ".join(paragraph.split()) in flat, paragraph
+    for r in cleaned.removed:
+        assert raw[r.start : r.end] == r.text
+
+
+def test_hard_wrapped_sentence_is_one_paragraph() -> None:
+    raw = "Title line of the article\n\nFirst sentence that was\nhard-wrapped by the scraper. Second.\n"
+    cleaned = clean(raw)
+    assert _paragraphs(cleaned) == [
+        "Title line of the article",
+        "First sentence that was hard-wrapped by the scraper. Second.",
+    ]
+    assert cleaned.title == "Title line of the article"
+    _faithful(raw, cleaned)
+
+
+HARD_WRAPPED_PAGE = """\
+Glimmerton Hosts Regional Talks on Border Crime
+
+Print | Share
+
+Ministers from ten member states met in Glimmerton on Tuesday, where
+Minister of Home Affairs Jane Roe and Deputy Minister John Doe of
+Freedonia signed a joint plan against smuggling networks. The plan
+covers 12 areas, including online fraud and wildlife trafficking, and
+2029 seizure data will be shared among the delegations.
+Officials said the first review would take place next spring.
+
+A second paragraph starts here and
+Continues After A Comma-Free Wrap On Title Case Words, the scraper
+wrapped it mid-sentence again.
+
+Related stories
+Freedonia Police Seize Record Drug Haul
+"""
+
+
+def test_hard_wrapped_article_keeps_every_line_and_drops_furniture() -> None:
+    cleaned = clean(HARD_WRAPPED_PAGE)
+    assert _paragraphs(cleaned) == [
+        "Glimmerton Hosts Regional Talks on Border Crime",
+        "Ministers from ten member states met in Glimmerton on Tuesday, where Minister of Home Affairs "
+        "Jane Roe and Deputy Minister John Doe of Freedonia signed a joint plan against smuggling networks. "
+        "The plan covers 12 areas, including online fraud and wildlife trafficking, and 2029 seizure data "
+        "will be shared among the delegations.",
+        # a full stop ends the line and a capital starts the next: a new line, not a wrap
+        "Officials said the first review would take place next spring.",
+        "A second paragraph starts here and Continues After A Comma-Free Wrap On Title Case Words, the "
+        "scraper wrapped it mid-sentence again.",
+    ]
+    assert cleaned.title == "Glimmerton Hosts Regional Talks on Border Crime"
+    assert "Freedonia Police Seize Record Drug Haul" in _removed(cleaned, "teaser")
+    _faithful(HARD_WRAPPED_PAGE, cleaned)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Headline of the story\nThe first paragraph starts on the next line.\n",  # capital after headline
+        "Headline of the story\n10 people were arrested on Monday.\n",  # digit after the headline
+        "He said:\nthe plan works.\n",  # colon ends a lead-in
+        'He said "no"\nand left.\n',  # closing quote
+        "Officials met (in private)\nand agreed.\n",  # closing parenthesis
+        "The plan has parts\n1. prevention\n2. cooperation\n",  # numbered list items
+        "Hanoi (VNA) –\nThe ministry said the plan works.\n",  # agency tag line before the lead
+        "One line ends a sentence.\nanother starts oddly in lower case.\n",
+        "First paragraph ends without a stop\n\nsecond paragraph after a blank line.\n",
+    ],
+)
+def test_not_a_hard_wrap_stays_separate(raw: str) -> None:
+    cleaned = clean(raw)
+    assert _paragraphs(cleaned) == [line.strip() for line in raw.splitlines() if line.strip()]
+
+
+def test_hard_wrap_joins_carry_crlf_and_keep_removal_spans() -> None:
+    raw = "A headline for the page\r\n\r\nBy Jane Roe\r\nThe council voted on the\r\nnew budget today.\r\n"
+    cleaned = clean(raw)
+    assert _paragraphs(cleaned) == ["A headline for the page", "The council voted on the new budget today."]
+    assert _removed(cleaned, "byline") == ["By Jane Roe"]
+    _faithful(raw, cleaned)
+
+
+def test_hard_wrapped_headline_is_the_title() -> None:
+    raw = "Senior officials agree plan to fight\nonline scams\n\nThe officials met on Monday. " + "Word " * 20 + "\n"
+    cleaned = clean(raw)
+    assert cleaned.title == "Senior officials agree plan to fight online scams"
+
+
+def test_repeated_hard_wrapped_paragraph_is_a_duplicate() -> None:
+    lead = "The ministers agreed to share\nintelligence on smuggling routes within two days.\n"
+    raw = "Ministers agree intelligence plan\n\n" + lead + "\n" + lead
+    cleaned = clean(raw)
+    assert _paragraphs(cleaned) == [
+        "Ministers agree intelligence plan",
+        "The ministers agreed to share intelligence on smuggling routes within two days.",
+    ]
+    assert [r.kind for r in cleaned.removed] == ["duplicate", "duplicate"]
+    _faithful(raw, cleaned)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sylvania, 5 August 2030",
+        "GLIMMERTON, Sept. 24, 2029",
+        "Port of Glimmer, Sylvania, 12/03/2031",
+        "New Freedonia City, Monday, 5 August 2030 | 10:15",
+    ],
+)
+def test_place_and_date_line_is_a_dateline(line: str) -> None:
+    raw = f"Sylvania senior officials agree border plan\n\n{line}\n\n{PLAIN_ARTICLE.split(chr(10), 2)[2]}"
+    cleaned = clean(raw)
+    assert cleaned.datelines == (line,)
+    assert [r.kind for r in cleaned.removed] == ["dateline"]
+    assert line not in cleaned.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GLIMMERTON, Sept. 24 (VNA) - The ministers met on Tuesday to agree the plan.",
+        "GLIMMERTON, Sept. 24 (VNA) -",  # an agency tag is not a date
+        "Ministers from ten states met in the capital, 5 August 2030",  # a sentence, not a place
+        "the capital, 5 August 2030",
+    ],
+)
+def test_place_dateline_needs_only_a_place_and_a_date(line: str) -> None:
+    cleaned = clean(f"Sylvania senior officials agree border plan\n\n{line}\n\nThe plan was agreed.\n")
+    assert cleaned.datelines == ()
+    assert line in _paragraphs(cleaned)
+
+
+MARKDOWN_ARTICLE = """\
+# Sylvania senior officials agree border plan
+
+Sylvania, 5 August 2030
+
+## Background ##
+
+Officials from ten countries met to
+discuss the plan, which covers #hashtags and issue #5.
+
+---
+
+###
+
+Closing paragraph.
+"""
+
+
+def test_markdown_heading_marks_are_stripped() -> None:
+    cleaned = clean(MARKDOWN_ARTICLE, markdown=True)
+    assert cleaned.title == "Sylvania senior officials agree border plan"
+    assert _paragraphs(cleaned) == [
+        "Sylvania senior officials agree border plan",
+        "Background",
+        "Officials from ten countries met to discuss the plan, which covers #hashtags and issue #5.",
+        "Closing paragraph.",
+    ]
+    assert cleaned.datelines == ("Sylvania, 5 August 2030",)
+    _faithful(MARKDOWN_ARTICLE, cleaned)
+
+
+def test_hash_marks_are_text_outside_markdown() -> None:
+    cleaned = clean(MARKDOWN_ARTICLE)
+    assert cleaned.title == "# Sylvania senior officials agree border plan"

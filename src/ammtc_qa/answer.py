@@ -7,6 +7,9 @@ import html
 import textwrap
 from dataclasses import dataclass, field
 
+EXPLAIN_HINT = "(ask with explain=True for dense/lexical ranks, fused score, meeting decision and highlight scores)"
+"""What ``Answer.explain`` says when the passages were ranked without recording why."""
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -100,6 +103,8 @@ class Answer:
         lines = [f"Q: {self.question}", f"meetings understood: {', '.join(self.meetings) or 'none'}"]
         if self.notice:
             lines.append(f"notice: {self.notice}")
+        if any(not p.explanation for p in self.passages):
+            lines.append(EXPLAIN_HINT)
         for i, p in enumerate(self.passages, 1):
             e = p.explanation
             facts = "  ".join(f"{k}={_fmt(v)}" for k, v in e.items())

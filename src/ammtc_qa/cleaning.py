@@ -16,8 +16,11 @@ after the body of the article.
 
 Kept text is never rewritten: the evaluation and the citations match exact phrases of
 the source, so a kept paragraph is the (normalised) raw line stripped of surrounding
-whitespace, nothing more.  Every removal is recorded with its span in the *raw* input
-so that the cleaning can be audited (``removal_report``).
+whitespace, nothing more.  Two exceptions keep the words intact: consecutive kept lines
+that are one hard-wrapped sentence ("... that was" / "hard-wrapped by ...") are joined
+with a single space, and in Markdown sources the ``#`` marks of a heading are dropped.
+Every removal is recorded with its span in the *raw* input so that the cleaning can be
+audited (``removal_report``).
 """
 
 from __future__ import annotations
@@ -219,6 +222,11 @@ _DATE_SHAPE = re.compile(
 _DATE_TOKEN = re.compile(r"[^\W\d_]+\.?(?:[^\W\d_]\.)*|\d+|\S", re.UNICODE)
 _DATE_FILLER = set(",./:|-–—()+[]")
 _DATELINE_MAX_CHARS = 64
+# "Sylvania, 5 August 2030", "KUALA LUMPUR, Malaysia, Sept. 24, 2029": a place, then only a date.
+_PLACE_DATELINE_MAX_CHARS = 80
+_PLACE_MAX_WORDS = 4
+_PLACE_MAX_PARTS = 2  # "City, Country"
+_PLACE_CONNECTORS = {"of", "de", "da", "del", "la", "le", "upon", "on", "am", "an", "der"}
 
 _BYLINE_PREFIX = re.compile(
     r"^(?:by|written by|reported by|story by|words by|author|authors|reporter|tác giả|phóng viên|"
@@ -241,6 +249,22 @@ _BODY_MIN_WORDS = 20  # a paragraph this long is article body, not furniture
 _TEASER_SNIPPET_MAX_WORDS = 80
 _DUP_MIN_WORDS = 4
 _DUP_SIMILARITY = 0.9
+
+# Hard wraps: a line that does not end a sentence, followed on the very next line by one that
+# starts in lower case / with a digit, or after a comma or a word no sentence ends with.
+_WRAP_END_CHARS = ".!?…:;"
+_WRAP_END_CLOSERS = "\"”)]»"
+_WRAP_CONNECTORS = {
+    "a", "an", "the", "and", "or", "but", "nor", "of", "in", "on", "at", "to", "for", "with", "by",
+    "from", "as", "via", "into", "onto", "than", "that", "which", "who", "whose", "whom", "its",
+    "their", "his", "her", "our", "is", "are", "was", "were", "has", "have", "had", "be", "been",
+    "will", "would", "said", "this", "these", "those", "between", "among", "against", "where",
+    "when", "while", "whether", "because", "although", "including", "such",
+}  # fmt: skip
+
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})(?=\s|$)[ \t]*")
+_MD_HEADING_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_MD_RULE = re.compile(r"^ {0,3}(?:(?:=[ \t]*){3,}|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 
 # Removed kinds that mark a neighbourhood as furniture for the context-dependent rules.
 # Photo files and markers are excluded on purpose: they sit next to real captions.
@@ -339,6 +363,35 @@ def _is_dateline(text: str) -> bool:
     return True
 
 
+def _is_place(part: str) -> bool:
+    words = part.split()
+    if not 1 <= len(words) <= _PLACE_MAX_WORDS:
+        return False
+    for k, w in enumerate(words):
+        if k and w in _PLACE_CONNECTORS:
+            continue
+        if not w[0].isupper() or not all(c.isalpha() or c in "-'’." for c in w):
+            return False
+    return True
+
+
+def _is_place_dateline(text: str) -> bool:
+    """A dateline led by a place: "Sylvania, 5 August 2030", "HANOI, Sept. 24, 2029".
+
+    The line must be nothing but the place and a date (``_is_dateline`` on the rest): a line
+    that goes on with an agency tag or the first sentence ("HANOI, Sept. 24 (VNA) - The ...")
+    is article text and stays.
+    """
+    if len(text) > _PLACE_DATELINE_MAX_CHARS or "," not in text:
+        return False
+    parts = text.split(",")
+    for k in range(1, min(_PLACE_MAX_PARTS, len(parts) - 1) + 1):
+        rest = ",".join(parts[k:]).strip()
+        if all(_is_place(p) for p in parts[:k]) and rest and _is_dateline(rest):
+            return True
+    return False
+
+
 def _is_banner(text: str) -> bool:
     if len(_words(text)) > _BANNER_MAX_WORDS:
         return False
@@ -357,7 +410,7 @@ def _simple_kind(text: str) -> str | None:
         return "photo_file"
     if _PHOTO_CREDIT_LINE.match(text):
         return "photo_marker"
-    if _is_dateline(text):
+    if _is_dateline(text) or _is_place_dateline(text):
         return "dateline"
     if _is_banner(text):
         return "banner"
@@ -416,6 +469,13 @@ class _Unit:
     text: str
     kind: str | None = None
     group: int | None = None  # units with the same group are reported as one removal
+    heading: bool = False  # a Markdown heading: never part of a hard-wrapped paragraph
+    wrap_next: bool = False  # the next unit is the rest of this one's hard-wrapped paragraph
+    wrap_prev: bool = False
+
+    @property
+    def wrapped(self) -> bool:
+        return self.wrap_next or self.wrap_prev
 
 
 def _strip_span(norm: str, start: int, end: int) -> tuple[int, int]:
@@ -444,31 +504,82 @@ def _find_inline_markers(line: str) -> list[tuple[int, int]]:
     return found
 
 
-def _split_units(norm: str) -> tuple[list[_Unit | None], list[_Unit]]:
-    """Split the text into units (``None`` stands for a blank line) and inline photo markers."""
+def _split_units(norm: str, markdown: bool = False) -> tuple[list[_Unit | None], list[_Unit]]:
+    """Split the text into units (``None`` stands for a blank line) and inline photo markers.
+
+    With ``markdown``, the ``#`` marks of ATX headings are left out of the unit (its span
+    starts after them) and rule / Setext underline lines count as blank lines.
+    """
     units: list[_Unit | None] = []
     markers: list[_Unit] = []
     pos = 0
     for line in norm.split("\n"):
         line_start = pos
         pos += len(line) + 1
-        if not line.strip():
+        if not line.strip() or (markdown and _MD_RULE.match(line)):
             units.append(None)
             continue
-        cuts = _find_inline_markers(line)
-        piece_start = 0
+        piece_start, line_end, heading = 0, len(line), False
+        if markdown and (h := _MD_HEADING.match(line)):
+            piece_start, heading = h.end(), True
+            close = _MD_HEADING_CLOSE.search(line, piece_start)
+            if close:
+                line_end = close.start()
+            if not line[piece_start:line_end].strip(" \t#"):  # "#", "# #": an empty heading
+                units.append(None)
+                continue
+        cuts = [c for c in _find_inline_markers(line[:line_end]) if c[0] >= piece_start]
         bounds = []
         for m_start, m_end in cuts:
             bounds.append((piece_start, m_start))
             ms, me = _strip_span(norm, line_start + m_start, line_start + m_end)
             markers.append(_Unit(ms, me, norm[ms:me], "photo_marker"))
             piece_start = m_end
-        bounds.append((piece_start, len(line)))
+        bounds.append((piece_start, line_end))
         for b_start, b_end in bounds:
             s, e = _strip_span(norm, line_start + b_start, line_start + b_end)
             if s < e:
-                units.append(_Unit(s, e, norm[s:e]))
+                units.append(_Unit(s, e, norm[s:e], heading=heading))
     return units, markers
+
+
+def _is_hard_wrap(norm: str, a: _Unit, b: _Unit, *, first: bool) -> bool:
+    """True when ``b`` is the next line of the sentence ``a`` was cut in (a scraper's hard wrap).
+
+    Only lines separated by exactly one line break qualify; ``a`` must not end a sentence or
+    heading, and ``b`` must start in lower case or with a digit, or follow a comma or a word no
+    sentence ends with ("the", "of", "and").  A digit after the first line of the page is not
+    enough: that line is usually the headline, and "10 arrested ..." a new paragraph.
+    """
+    gap = norm[a.end : b.start]
+    if gap.count("\n") != 1 or gap.strip() or a.heading or b.heading or _BULLET.match(b.text):
+        return False
+    if a.text[-1] in _WRAP_END_CLOSERS or a.text.rstrip(_CLOSERS)[-1:] in _WRAP_END_CHARS:
+        return False
+    start = b.text[0]
+    last_word = a.text.split()[-1]
+    if start.islower() or a.text.endswith(",") or last_word in _WRAP_CONNECTORS:
+        return True
+    return start.isdigit() and not first and not _is_title_case(a.text)
+
+
+def _link_hard_wraps(norm: str, units: list[_Unit]) -> None:
+    for i in range(len(units) - 1):
+        if _is_hard_wrap(norm, units[i], units[i + 1], first=i == 0):
+            units[i].wrap_next = units[i + 1].wrap_prev = True
+
+
+def _paragraphs(units: list[_Unit]) -> list[list[int]]:
+    """Indices of kept units, grouped into paragraphs: runs of kept hard-wrapped lines."""
+    runs: list[list[int]] = []
+    for i, u in enumerate(units):
+        if u.kind is not None:
+            continue
+        if runs and runs[-1][-1] == i - 1 and units[i - 1].wrap_next:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 # --------------------------------------------------------------------------------------
@@ -478,7 +589,12 @@ def _split_units(norm: str) -> tuple[list[_Unit | None], list[_Unit]]:
 
 def _body_bounds(units: list[_Unit]) -> tuple[int, int]:
     """Indices of the first and last kept unit that is clearly article body (long paragraph)."""
-    body = [i for i, u in enumerate(units) if u.kind is None and len(_words(u.text)) >= _BODY_MIN_WORDS]
+    body = [
+        i
+        for run in _paragraphs(units)
+        if sum(len(_words(units[i].text)) for i in run) >= _BODY_MIN_WORDS
+        for i in run
+    ]
     if not body:
         return len(units), -1
     return body[0], body[-1]
@@ -523,7 +639,7 @@ def _mark_teaser_blocks(units: list[_Unit], title_idx: int | None) -> None:
     preceded by a headline-shaped line and trails off mid-sentence is vanishingly rare.
     """
     for i, u in enumerate(units):
-        if u.kind is not None or i == title_idx or not _looks_like_headline(u.text):
+        if u.kind is not None or i == title_idx or u.wrapped or not _looks_like_headline(u.text):
             continue
         j = _next_kept(units, i)
         if j is None:
@@ -547,12 +663,11 @@ def _mark_teaser_blocks(units: list[_Unit], title_idx: int | None) -> None:
 def _mark_duplicates(units: list[_Unit]) -> None:
     """Later copies of a kept paragraph (repeated headline, lead re-used as a photo caption)."""
     seen: list[tuple[tuple[str, ...], frozenset[str]]] = []
-    for u in units:
-        if u.kind is not None:
-            continue
-        key = _dup_key(u.text)
+    for run in _paragraphs(units):
+        key = tuple(w for i in run for w in _dup_key(units[i].text))
         if _is_duplicate(key, seen):
-            u.kind = "duplicate"
+            for i in run:
+                units[i].kind = "duplicate"
         elif key:
             seen.append((key, frozenset(key)))
 
@@ -570,7 +685,7 @@ def _mark_title_case_lines(units: list[_Unit], title_idx: int | None) -> None:
     while changed:
         changed = False
         for i, u in enumerate(units):
-            if u.kind is not None or i == title_idx:
+            if u.kind is not None or i == title_idx or u.wrapped:
                 continue
             prev_u = units[i - 1] if i > 0 else None
             if (
@@ -588,7 +703,12 @@ def _mark_title_case_lines(units: list[_Unit], title_idx: int | None) -> None:
                 0 <= n < len(units)
                 and (
                     units[n].kind in _CONTEXT_KINDS
-                    or (units[n].kind is None and n != title_idx and _is_title_case(units[n].text))
+                    or (
+                        units[n].kind is None
+                        and n != title_idx
+                        and not units[n].wrapped
+                        and _is_title_case(units[n].text)
+                    )
                 )
                 for n in (i - 1, i + 1)
             )
@@ -606,12 +726,17 @@ def _first_kept(units: list[_Unit]) -> int | None:
 # --------------------------------------------------------------------------------------
 
 
-def clean(raw: str) -> CleanedText:
-    """Remove page furniture from one scraped article; see the module docstring for why."""
+def clean(raw: str, *, markdown: bool = False) -> CleanedText:
+    """Remove page furniture from one scraped article; see the module docstring for why.
+
+    ``markdown=True`` (for ``.md`` sources) drops the ``#`` marks of headings and rule lines.
+    """
     norm, starts, ends = _normalise(raw)
-    with_blanks, markers = _split_units(norm)
+    with_blanks, markers = _split_units(norm, markdown)
     units = [u for u in with_blanks if u is not None]
     # Blank lines carry no meaning for the rules: scrapers put them everywhere or nowhere.
+    # Single line breaks inside a sentence do: they are hard wraps, linked here and joined below.
+    _link_hard_wraps(norm, units)
 
     _mark_navigation(units)
     for u in units:
@@ -625,8 +750,10 @@ def clean(raw: str) -> CleanedText:
     _mark_duplicates(units)
     _mark_title_case_lines(units, title_idx)
 
-    kept = [u for u in units if u.kind is None]
-    title = kept[0].text if kept and title_idx is not None and kept[0] is units[title_idx] else None
+    paragraphs = [" ".join(units[i].text for i in run) for run in _paragraphs(units)]
+    title = None
+    if paragraphs and title_idx is not None and _first_kept(units) == title_idx:
+        title = paragraphs[0] if _looks_like_headline(paragraphs[0]) else None
 
     removed_units = sorted([u for u in units if u.kind is not None] + markers, key=lambda u: u.start)
     removals: list[Removal] = []
@@ -644,7 +771,7 @@ def clean(raw: str) -> CleanedText:
             group_open[u.group] = len(removals) - 1
 
     return CleanedText(
-        text="\n\n".join(u.text for u in kept),
+        text="\n\n".join(paragraphs),
         title=title,
         datelines=tuple(u.text for u in units if u.kind == "dateline"),
         removed=tuple(removals),

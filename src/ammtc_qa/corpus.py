@@ -3,7 +3,8 @@
 A corpus is a folder (walked recursively) of ``.txt``/``.md`` articles, ``.html`` pages and
 ``.jsonl`` files (one article a line), plus an optional ``metadata.json`` for what the text
 cannot tell (publisher, URL, language, a date order). Titles, dates and meetings are
-extracted from the text; the metadata file overrides extraction.
+extracted from the text; the metadata file overrides extraction. A metadata entry that matches
+no corpus file or doc id (a typo, a renamed file) is reported like a bad file.
 
 Bad files never crash a build and are never dropped silently: each one is skipped with a
 ``CorpusWarning`` naming it, or raises ``CorpusError`` under ``strict=True``.
@@ -24,6 +25,7 @@ from .errors import CorpusError, CorpusWarning
 
 METADATA_FILE = "metadata.json"
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
 CORPUS_SUFFIXES = ARTICLE_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
@@ -166,7 +168,9 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corp
     documents: list[Document] = []
     skipped: list[tuple[str, str]] = []
     seen_ids: dict[str, str] = {}
+    known_keys: set[str] = set()  # metadata keys that name something in the corpus
     for rel, path in corpus_files(root):
+        known_keys.update((rel, rel.rsplit(".", 1)[0]))
         try:
             docs = list(_read_file(rel, path, metadata, strict))
         except CorpusError as exc:
@@ -181,6 +185,11 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corp
                 continue
             seen_ids[doc.doc_id] = doc.source
             documents.append(doc)
+    known_keys.update(seen_ids)
+    for key in metadata:
+        if key not in known_keys:
+            _problem(strict, f"{root / METADATA_FILE}: entry {key!r} matches no corpus file or doc id; "
+                             "its fields are not used")
     return Corpus(root, documents, stamp_files(root), skipped)
 
 
@@ -208,7 +217,7 @@ def _read_file(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict
         text, html_title = html_to_text(text, rel)
         if html_title and "title" not in meta:
             meta["title"] = html_title
-    yield make_document(doc_id, text, meta, source=rel)
+    yield make_document(doc_id, text, meta, source=rel, markdown=suffix in MARKDOWN_SUFFIXES)
 
 
 def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool) -> Iterator[Document]:

@@ -77,10 +77,14 @@ def check_doc_id(doc_id: str, where: str) -> None:
                           f"{MAX_ID_CHARS} characters")
 
 
-def make_document(doc_id: str, raw: str, meta: dict[str, str], *, source: str) -> Document:
-    """Clean ``raw`` and extract title, date and meetings; ``meta`` overrides extraction."""
+def make_document(doc_id: str, raw: str, meta: dict[str, str], *, source: str,
+                  markdown: bool = False) -> Document:
+    """Clean ``raw`` and extract title, date and meetings; ``meta`` overrides extraction.
+
+    ``markdown=True`` for Markdown sources: heading ``#`` marks are not part of the text or title.
+    """
     check_doc_id(doc_id, source)
-    cleaned: CleanedText = clean(raw)
+    cleaned: CleanedText = clean(raw, markdown=markdown)
     if not cleaned.text.strip():
         raise CorpusError(f"{source}: nothing left after cleaning (only page furniture?)")
     title = meta.get("title") or cleaned.title

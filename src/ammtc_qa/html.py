@@ -8,15 +8,28 @@ from __future__ import annotations
 
 from .errors import CorpusError
 
+INSTALL_HINT = "pip install trafilatura lxml_html_clean"
+
+
+def _missing_dependency(name: str, exc: ImportError) -> CorpusError:
+    return CorpusError(f"{name}: HTML support needs trafilatura and lxml_html_clean (lxml >= 5.2 moved "
+                       f"lxml.html.clean into that package); install them with `{INSTALL_HINT}` "
+                       f"({exc})")
+
 
 def html_to_text(html: str, name: str) -> tuple[str, str | None]:
     """Return ``(main text, title)`` of a page; paragraphs are separated by blank lines."""
-    import trafilatura
+    try:
+        import trafilatura
+    except ImportError as exc:  # e.g. lxml >= 5.2 without lxml_html_clean
+        raise _missing_dependency(name, exc) from exc
 
     try:
         text = trafilatura.extract(html, include_comments=False, include_tables=False,
                                    favor_precision=True, deduplicate=False)
         meta = trafilatura.extract_metadata(html)
+    except ImportError as exc:  # optional parts of trafilatura are imported lazily
+        raise _missing_dependency(name, exc) from exc
     except Exception as exc:  # lxml raises many kinds on hostile markup (too deep, bad encoding)
         raise CorpusError(f"{name}: HTML could not be parsed ({type(exc).__name__}: {exc})") from exc
     if not text or not text.strip():
