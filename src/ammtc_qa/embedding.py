@@ -12,6 +12,8 @@ import hashlib
 import os
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +102,36 @@ class Embedder:
         return self.encode([text])[0]
 
 
+@contextmanager
+def _no_loading_bars() -> Iterator[None]:
+    """Switch off transformers' "Loading weights" bar while a model loads, then restore the setting.
+
+    Loading is not a user-visible step worth a bar (it takes a second) and it printed on stderr
+    even with ``progress=False``. The switch is global, so it is restored on the way out.
+    """
+    try:
+        from huggingface_hub.utils import are_progress_bars_disabled, disable_progress_bars
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        yield
+        return
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hub_was_disabled = are_progress_bars_disabled()
+    with warnings.catch_warnings():  # the hub warns when HF_HUB_DISABLE_PROGRESS_BARS pins the setting
+        warnings.simplefilter("ignore")
+        if was_enabled:
+            hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if was_enabled:
+                hf_logging.enable_progress_bar()  # also re-enables the hub's bars...
+                if hub_was_disabled:
+                    disable_progress_bars()  # ...which the user may have had off
+
+
 def load_embedder(model: str = DEFAULT_MODEL) -> Embedder:
     """Load (once per process) and return the embedder for ``model``: a name or a local folder."""
     with _LOCK:
@@ -113,7 +145,8 @@ def load_embedder(model: str = DEFAULT_MODEL) -> Embedder:
         from sentence_transformers import SentenceTransformer
 
         try:
-            st = SentenceTransformer(path, device="cpu", local_files_only=True)
+            with _no_loading_bars():
+                st = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors...
             raise ModelNotAvailableError(
                 f"Embedding model {model!r} could not be loaded from local files ({type(exc).__name__}: "
