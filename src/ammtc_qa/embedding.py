@@ -70,13 +70,20 @@ class Embedder:
         self.name = name
         self.model = model
         self.tokenizer = model.tokenizer
+        self._backend = _counting_copy(self.tokenizer)
         self.max_tokens: int = int(model.max_seq_length)
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim: int = int(get_dim())
         self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
-        """Word pieces of ``text`` without the [CLS]/[SEP] the model adds."""
+        """Word pieces of ``text`` without the [CLS]/[SEP] the model adds.
+
+        Counted on the fast tokenizer's backend when there is one: same pieces, no
+        per-call overhead, and no "longer than the maximum length" warning for texts we
+        measure precisely in order to split them."""
+        if self._backend is not None:
+            return len(self._backend.encode(text, add_special_tokens=False).ids)
         return len(self.tokenizer(text, add_special_tokens=False, truncation=False,
                                   return_attention_mask=False)["input_ids"])
 
@@ -100,6 +107,23 @@ class Embedder:
             warnings.warn(f"question is {len(ids)} word pieces; only the first {self.max_tokens - 2} "
                           "are used by the embedding model", TruncationWarning, stacklevel=3)
         return self.encode([text])[0]
+
+
+def _counting_copy(tokenizer: Any) -> Any:
+    """An independent copy of a fast tokenizer's backend with truncation and padding off.
+
+    The shipped tokenizer.json of all-MiniLM-L6-v2 carries ``truncation: max_length 128``;
+    counting with it would silently cap every count at 128.
+    """
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    from tokenizers import Tokenizer
+
+    copy = Tokenizer.from_str(backend.to_str())
+    copy.no_truncation()
+    copy.no_padding()
+    return copy
 
 
 @contextmanager
