@@ -303,11 +303,6 @@ def test_crash_while_switching_current_keeps_the_previous_version(built: tuple[P
     assert qa.ask(PANGOLIN_Q, k=1).passages[0].doc_id == "pangolin"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG store.VersionWriter: a failure after os.replace(tmp, final) in commit() (writing or syncing "
-    "the new CURRENT) is 'aborted' by abort(), which only removes self.tmp (already renamed): the "
-    "unpublished v-* folder and the .CURRENT.<hex> pointer file stay behind; _remove_old later drops "
-    "the folder but never the pointer files (it only removes directories)"))
 def test_crash_while_switching_current_leaves_nothing_behind(built: tuple[Path, Path],
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              fake_encoder) -> None:  # noqa: ANN001
@@ -357,10 +352,6 @@ def test_flipped_byte_in_any_data_file_is_detected_and_named(base: tuple[Path, P
         assert rel in str(info.value) and "corrupt" in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG qa.load: with rebuild='never' a corrupt index raises the base IndexUnavailableError "
-    "('index is corrupt (...)'), not IndexCorruptError: _try_load turns the IndexCorruptError "
-    "into a reason string, so `except IndexCorruptError` never sees it"))
 def test_never_on_a_corrupt_index_raises_index_corrupt_error(built: tuple[Path, Path]) -> None:
     corpus, index = built
     _flip_byte(index / current(index) / "dense.faiss")

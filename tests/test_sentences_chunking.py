@@ -119,10 +119,6 @@ def test_short_paragraphs_are_joined_and_chunk_spans_are_sentences(embedder) -> 
     assert [w for c in chunks for w in _words(text[c.start:c.end])] == _words(text)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG chunking._split_long_sentence cuts only at whitespace: a run of text without spaces "
-    "(Chinese, Thai, a long URL or number list) longer than the window becomes one chunk that the "
-    "model silently truncates, against the module's 'a chunk is never truncated' promise"))
 def test_text_without_spaces_is_split_to_fit(embedder) -> None:  # noqa: ANN001
     text = "东盟打击跨国犯罪部长级会议在马来西亚举行各国代表同意加强合作打击毒品走私和人口贩卖" * 8
     assert embedder.count_tokens(text) > embedder.max_tokens  # one CJK character = one word piece

@@ -47,16 +47,41 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 def _split_long_sentence(text: str, span: tuple[int, int], count: TokenCounter,
                          max_tokens: int) -> Iterator[tuple[int, int]]:
-    """Cut one over-long sentence into word-aligned pieces that each fit ``max_tokens``."""
+    """Cut one over-long sentence into pieces that each fit ``max_tokens``.
+
+    Cuts at word boundaries; a single "word" longer than the window (scripts written
+    without spaces, long number lists) is cut between characters instead.
+    """
     start, end = span
-    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
-    piece_start, last_end = words[0][0], words[0][1]
+    words: list[tuple[int, int]] = []
+    for m in re.finditer(r"\S+", text[start:end]):
+        w_start, w_end = m.start() + start, m.end() + start
+        if count(text[w_start:w_end]) <= max_tokens:
+            words.append((w_start, w_end))
+        else:
+            words.extend(_split_characters(text, w_start, w_end, count, max_tokens))
+    piece_start, last_end = words[0]
     for w_start, w_end in words[1:]:
         if count(text[piece_start:w_end]) > max_tokens:
             yield piece_start, last_end
             piece_start = w_start
         last_end = w_end
     yield piece_start, last_end
+
+
+def _split_characters(text: str, start: int, end: int, count: TokenCounter,
+                      max_tokens: int) -> Iterator[tuple[int, int]]:
+    """Longest prefixes that fit, found by binary search on the character position."""
+    while start < end:
+        lo, hi = start + 1, end
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count(text[start:mid]) <= max_tokens:
+                lo = mid
+            else:
+                hi = mid - 1
+        yield start, lo
+        start = lo
 
 
 def _units(text: str, count: TokenCounter, max_tokens: int) -> list[list[tuple[int, int]]]:

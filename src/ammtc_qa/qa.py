@@ -166,7 +166,7 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     if progress is None:
         progress = sys.stderr.isatty()
 
-    data, reasons = _try_load(index_path, corpus_path, settings, verify)
+    data, reasons = _try_load(index_path, corpus_path, settings, verify, raise_corrupt=rebuild == "never")
     if rebuild == "always":
         reasons = reasons or ["rebuild requested"]
     if reasons:
@@ -180,11 +180,13 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
               corpus_dir=corpus_path, index_dir=index_path, reranker=cross_encoder)
 
 
-def _try_load(index_path: Path, corpus_path: Path, settings: IndexSettings,
-              verify: bool) -> tuple[IndexData | None, list[str]]:
+def _try_load(index_path: Path, corpus_path: Path, settings: IndexSettings, verify: bool,
+              raise_corrupt: bool = False) -> tuple[IndexData | None, list[str]]:
     try:
         data = load_index(index_path, verify_files=verify)
     except IndexCorruptError as exc:
+        if raise_corrupt:
+            raise
         return None, [f"index is corrupt ({exc})"]
     if data is None:
         return None, [f"no index in {index_path}"]

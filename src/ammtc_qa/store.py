@@ -125,9 +125,15 @@ class VersionWriter:
         final = self.index_dir / name
         os.replace(self.tmp, final)
         pointer_tmp = self.index_dir / f".{CURRENT}.{uuid.uuid4().hex}"
-        pointer_tmp.write_text(name + "\n", encoding="utf-8")
-        _fsync(pointer_tmp)
-        os.replace(pointer_tmp, self.index_dir / CURRENT)
+        try:
+            pointer_tmp.write_text(name + "\n", encoding="utf-8")
+            _fsync(pointer_tmp)
+            os.replace(pointer_tmp, self.index_dir / CURRENT)
+        except BaseException:
+            # Not published: CURRENT still names the previous version; leave nothing behind.
+            pointer_tmp.unlink(missing_ok=True)
+            shutil.rmtree(final, ignore_errors=True)
+            raise
         _fsync_dir(self.index_dir)
         self._remove_old(keep=final)
         return final
@@ -139,10 +145,12 @@ class VersionWriter:
         """Drop superseded versions and leftovers of killed builds. A reader that already
         opened (or memory-mapped) their files keeps reading them: POSIX unlink semantics."""
         for child in self.index_dir.iterdir():
-            if child == keep or not child.is_dir():
+            if child == keep:
                 continue
-            if child.name.startswith("v-") or child.name.startswith(".tmp-"):
+            if child.is_dir() and (child.name.startswith("v-") or child.name.startswith(".tmp-")):
                 shutil.rmtree(child, ignore_errors=True)
+            elif child.is_file() and child.name.startswith(f".{CURRENT}."):
+                child.unlink(missing_ok=True)  # pointer of a build killed before its switch
 
 
 def _fsync(path: Path) -> None:
