@@ -75,6 +75,19 @@ class LexicalIndex:
             return np.zeros(self.retriever.scores["num_docs"], dtype=np.float32)
         return np.asarray(self.retriever.get_scores(known), dtype=np.float32)
 
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        """BM25 idf of each known token, read from the index's document frequencies."""
+        scores = self.retriever.scores
+        n = float(scores["num_docs"])
+        indptr = scores["indptr"]
+        out = {}
+        for t in set(tokens):
+            tid = self.vocab.get(t)
+            if tid is not None:
+                df = float(indptr[tid + 1] - indptr[tid])
+                out[t] = float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+        return out
+
     def save(self, folder: Path) -> None:
         self.retriever.save(str(folder))
 

@@ -55,6 +55,9 @@ class Searcher:
         """Index of each passage within its article (0 = the lead)."""
         chunk_of_sentence = np.asarray(data.sentences[:, 0])
         self.sentence_bounds = np.searchsorted(chunk_of_sentence, np.arange(len(data.chunks) + 1))
+        self.title_sentence = self._title_sentences()
+        """Sentences that are an article's headline: article-level evidence, already in every
+        passage's header, so they neither score a passage nor count as its highlight."""
 
     @property
     def embedder(self) -> Embedder:
@@ -74,6 +77,9 @@ class Searcher:
         boosted = (self._rows_mentioning(cands.rows, meetings.implied) if meetings.implied
                    else np.zeros(len(cands.rows), dtype=bool))
         fused = self._fuse(cands, best_sentence, boosted, settings)
+        if settings.sentence_lexical_weight and settings.sentence_weight:
+            best_sentence, fused = self._rescore_sentences(question, query, cands, best_sentence, boosted, fused,
+                                                           settings)
         if self.reranker is not None:
             fused = fused + self._rerank(question, cands.rows)
         order = self._diversify(cands.rows, fused, k, settings)
@@ -127,6 +133,50 @@ class Searcher:
     def _vectors(self, rows: np.ndarray) -> np.ndarray:
         return self.data.dense.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
+    def _rescore_sentences(self, question: str, query: np.ndarray, cands: _Candidates, best_sentence: np.ndarray,
+                           boosted: np.ndarray, fused: np.ndarray,
+                           s: SearchSettings) -> tuple[np.ndarray, np.ndarray]:
+        """Second stage on the top fused candidates: a sentence's score becomes its cosine plus
+        ``sentence_lexical_weight`` times the idf-weighted share of question terms it holds."""
+        q_tokens = tokenize(question)
+        idf = self.data.lexical.idf(q_tokens)
+        total = sum(idf.values())
+        if total <= 0:
+            return best_sentence, fused
+        top = np.argsort(-fused, kind="stable")[: s.rescore_depth]
+        best = best_sentence.copy()
+        for i in top:
+            row = int(cands.rows[i])
+            lo, sims = self._sentence_scores(row, query)
+            if not len(sims):
+                continue
+            doc = self.data.documents[int(self.data.chunks[row, 0])]
+            cover = np.array([sum(idf.get(t, 0.0) for t in set(tokenize(doc.text[a:b]))) / total
+                              for _, a, b in self.data.sentences[lo:lo + len(sims)]], dtype=np.float32)
+            best[i] = float(np.max(sims + s.sentence_lexical_weight * cover))
+        rescored = self._fuse(cands, best, boosted, s)
+        # Candidates outside the rescored top keep their rank below it: shift them down.
+        rest = np.ones(len(fused), dtype=bool)
+        rest[top] = False
+        if rest.any() and len(top):
+            rescored[rest] = np.minimum(rescored[rest], rescored[top].min() - 1e-6)
+        return best, rescored
+
+    def _title_sentences(self) -> np.ndarray:
+        sentences = np.asarray(self.data.sentences)
+        mask = np.zeros(len(sentences), dtype=bool)
+        for i in np.flatnonzero(sentences[:, 1] == 0):
+            doc = self.data.documents[int(self.data.chunks[int(sentences[i, 0]), 0])]
+            if doc.title and doc.text.startswith(doc.title) and sentences[i, 2] <= len(doc.title):
+                mask[i] = True
+        return mask
+
+    def _sentence_scores(self, row: int, query: np.ndarray) -> tuple[int, np.ndarray]:
+        """``(first sentence row, cosine of each sentence of passage row)``; headlines get -1."""
+        lo, hi = self.sentence_bounds[row], self.sentence_bounds[row + 1]
+        sims = self.data.sentence_vectors[lo:hi].astype(np.float32) @ query
+        return int(lo), np.where(self.title_sentence[lo:hi], -1.0, sims)
+
     def _body_vectors(self, rows: np.ndarray) -> np.ndarray:
         """Passage vectors without the shared article header: the normalised mean of the
         passage's sentence vectors. Used for redundancy, where the header would make every
@@ -142,9 +192,9 @@ class Searcher:
     def _best_sentence_similarity(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         out = np.zeros(len(rows), dtype=np.float32)
         for i, row in enumerate(rows):
-            lo, hi = self.sentence_bounds[row], self.sentence_bounds[row + 1]
-            if hi > lo:
-                out[i] = float(np.max(self.data.sentence_vectors[lo:hi].astype(np.float32) @ query))
+            _, sims = self._sentence_scores(int(row), query)
+            if len(sims):
+                out[i] = float(np.max(sims))
         return out
 
     # -- scoring ------------------------------------------------------------------------------
@@ -225,8 +275,7 @@ class Searcher:
                  info: dict[str, object]) -> Passage:
         d, start, end = (int(x) for x in self.data.chunks[row])
         doc = self.data.documents[d]
-        lo, hi = self.sentence_bounds[row], self.sentence_bounds[row + 1]
-        sims = self.data.sentence_vectors[lo:hi].astype(np.float32) @ query if hi > lo else np.zeros(0)
+        lo, sims = self._sentence_scores(row, query)
         highlights: tuple[tuple[int, int], ...] = ()
         if len(sims):
             keep = sims >= max(float(sims.max()) - 0.05, 0.25)

@@ -21,10 +21,12 @@ class IndexSettings:
     """What an index is built with. Part of the manifest fingerprint."""
 
     model: str = DEFAULT_MODEL
-    # Word pieces: the model window is 256 including [CLS]/[SEP]. A chunk's own text is kept
-    # well below it so that the context header embedded with it always fits too.
-    chunk_max_tokens: int = 180
-    chunk_min_tokens: int = 40
+    # Word pieces: the model window is 256 including [CLS]/[SEP]. Passages pack consecutive
+    # paragraphs to at least ``chunk_min_tokens`` (news paragraphs are one or two sentences; a
+    # lone caption or one-line paragraph is a poor passage) and at most ``chunk_max_tokens``;
+    # the context header is shortened to fit what is left of the window, never the passage.
+    chunk_max_tokens: int = 200
+    chunk_min_tokens: int = 100
     header_max_tokens: int = 60
     batch_size: int = 64
 
@@ -47,9 +49,16 @@ class SearchSettings:
     lexical_depth: int = 50
     fusion: str = "convex"
     rrf_k: int = 60
-    dense_weight: float = 0.5
-    lexical_weight: float = 0.5
+    dense_weight: float = 0.6
+    lexical_weight: float = 0.4
     sentence_weight: float = 0.3
+    sentence_lexical_weight: float = 0.5
+    """Within the best-sentence signal: weight of the idf-weighted share of question terms a
+    sentence contains, next to its cosine. The answer to a factoid question usually sits in one
+    sentence that matches it both ways; passage-level BM25 also rewards terms scattered
+    over several sentences."""
+    rescore_depth: int = 30
+    """How many fused candidates get the sentence-level lexical re-scoring."""
     lead_weight: float = 0.0
     """Prior for an article's first passages (news puts the essentials first)."""
     neighbour_weight: float = 0.0
