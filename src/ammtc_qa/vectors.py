@@ -1,13 +1,26 @@
 """Dense vector search with FAISS (inner product on unit vectors = cosine similarity).
 
-The index kind is a FAISS factory string, chosen by corpus size unless the user names one:
-exact ``Flat`` while brute force is fast enough, ``HNSW32`` beyond (approximate, recall
-measured in benchmarks/). Every kind goes through the same ``VectorIndex`` so search code,
-filters and the contract test in ``tests/test_vectors.py`` are shared.
+The index kind is a FAISS factory string, chosen by corpus size unless the user names one
+(``load(..., vector_kind=...)``):
+
+* ``"Flat"``: exact brute force, while it is fast enough (up to ``FLAT_LIMIT`` passages);
+* ``"HNSW32"``: graph search, approximate, float32 vectors (4 bytes per dimension);
+* ``"HNSW32,SQ8"``: the same graph over 8-bit scalar-quantised vectors (1 byte per
+  dimension): the default beyond ``FLAT_LIMIT``, where float32 vectors would not fit the
+  memory budget (1M × 384 float32 = 1.5 GB);
+* ``"IVF{nlist},SQ8"`` (or ``"IVF,SQ8"`` to let the size choose ``nlist``): inverted lists
+  over k-means cells, 8-bit vectors: the smallest and fastest to build, less accurate.
+
+Aliases: ``"auto"``/None (by size), ``"exact"``/``"flat"``, ``"hnsw"``, ``"hnsw-sq8"``,
+``"ivf"``. Recall against exact search is measured in ``benchmarks/scale.py``. Every kind
+goes through ``VectorIndex``, so search code, filters and the contract test in
+``tests/test_vectors.py`` are shared. Indexes are loaded memory-mapped and read-only.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +28,51 @@ import numpy as np
 
 FLAT_LIMIT = 200_000
 """Above this many passages, exact search costs more than ~20 ms a question on 2 cores."""
+LARGE_KIND = "HNSW32,SQ8"
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 96
+EXACT_ALLOWED_LIMIT = 20_000
+"""A whitelist this small is searched exactly (decoded vectors of the allowed rows), which is
+faster and more accurate than a filtered graph or cell search."""
+IVF_TRAIN_PER_LIST = 64
+ALIASES = {"exact": "Flat", "flat": "Flat", "hnsw": "HNSW32", "hnsw-sq8": "HNSW32,SQ8", "ivf": "IVF,SQ8",
+           "ivf-sq8": "IVF,SQ8"}
+_IVF = re.compile(r"^IVF(\d*)(,.*)?$")
 
 
 def choose_kind(n_vectors: int) -> str:
-    return "Flat" if n_vectors <= FLAT_LIMIT else "HNSW32"
+    return "Flat" if n_vectors <= FLAT_LIMIT else LARGE_KIND
+
+
+def ivf_lists(n_vectors: int) -> int:
+    """About 2·√n cells (a power of two), but never fewer than 39 training points per cell."""
+    target = 2 ** round(math.log2(max(2.0, 2 * math.sqrt(n_vectors))))
+    return int(max(1, min(target, n_vectors // 39)))
+
+
+def resolve_kind(kind: str | None, n_vectors: int) -> str:
+    """The FAISS factory string for a user's ``vector_kind`` and a number of vectors."""
+    if kind is None or kind == "auto":
+        return choose_kind(n_vectors)
+    if not isinstance(kind, str) or not kind.strip():
+        raise ValueError(f"vector_kind must be a FAISS factory string or one of {sorted(ALIASES)}, not {kind!r}")
+    kind = ALIASES.get(kind.strip().lower(), kind.strip())
+    m = _IVF.match(kind)
+    if m and not m.group(1):
+        kind = f"IVF{ivf_lists(n_vectors)}{m.group(2) or ',SQ8'}"
+    return kind
+
+
+def is_stale_kind(requested: str | None, built: str, n_vectors: int) -> bool:
+    """Whether an index built as ``built`` does not honour a request for ``requested``."""
+    if requested is None or requested == "auto":
+        return False
+    wanted = resolve_kind(requested, n_vectors)
+    asked = _IVF.match(ALIASES.get(requested.strip().lower(), requested.strip()))
+    w, b = _IVF.match(wanted), _IVF.match(built)
+    if asked and not asked.group(1) and w and b:  # "IVF,SQ8": the number of cells follows the size
+        return w.group(2) != b.group(2)
+    return wanted != built
 
 
 class VectorIndex:
@@ -32,17 +86,36 @@ class VectorIndex:
     def build(cls, vectors: np.ndarray, kind: str | None = None) -> VectorIndex:
         import faiss
 
-        kind = kind or choose_kind(len(vectors))
-        index = faiss.index_factory(vectors.shape[1], kind, faiss.METRIC_INNER_PRODUCT)
-        if not index.is_trained:
-            index.train(vectors)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n, dim = vectors.shape
+        kind = resolve_kind(kind, n)
+        try:
+            index = faiss.index_factory(dim, kind, faiss.METRIC_INNER_PRODUCT)
+        except RuntimeError as exc:
+            raise ValueError(f"vector_kind {kind!r} is not a FAISS index factory string ({exc})") from exc
         if kind.startswith("HNSW"):
-            index.hnsw.efConstruction = 80
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        ivf = _ivf(index)
+        if not index.is_trained:
+            if ivf is not None and n < ivf.nlist:
+                raise ValueError(f"vector_kind {kind!r} needs at least {ivf.nlist} vectors, got {n}")
+            sample = vectors
+            if ivf is not None and n > IVF_TRAIN_PER_LIST * ivf.nlist:
+                rows = np.random.default_rng(0).choice(n, IVF_TRAIN_PER_LIST * ivf.nlist, replace=False)
+                sample = vectors[np.sort(rows)]
+            index.train(sample)
         index.add(vectors)
+        if ivf is not None:
+            ivf.make_direct_map()  # search code reconstructs candidate vectors by row id
+            ivf.nprobe = min(ivf.nlist, max(16, ivf.nlist // 16))
         return cls(index, kind)
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
+
+    @property
+    def approximate(self) -> bool:
+        return self.kind != "Flat"
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` ``(scores, row ids)``; with ``allowed``, only those rows compete."""
@@ -51,16 +124,30 @@ class VectorIndex:
         k = min(k, len(self) if allowed is None else len(allowed))
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        if allowed is not None and self.approximate and len(allowed) <= EXACT_ALLOWED_LIMIT:
+            return self._search_rows(query[0], k, np.asarray(allowed, dtype=np.int64))
         params = None
-        if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=max(64, k))
-                      if self.kind.startswith("HNSW") else faiss.SearchParameters(sel=selector))
-        elif self.kind.startswith("HNSW"):
-            params = faiss.SearchParametersHNSW(efSearch=max(64, k))
-        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
+        ivf = _ivf(self.index)
+        sel = (faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+               if allowed is not None else None)
+        if self.kind.startswith("HNSW"):
+            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+        elif ivf is not None:
+            params = faiss.SearchParametersIVF(nprobe=ivf.nprobe)
+        elif sel is not None:
+            params = faiss.SearchParameters()
+        if sel is not None:
+            params.sel = sel
+        scores, ids = self.index.search(query, k, params=params)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
+
+    def _search_rows(self, query: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.unique(rows)
+        scores = self.index.reconstruct_batch(rows) @ query
+        top = np.argsort(-scores, kind="stable")[:k]
+        return scores[top].astype(np.float32), rows[top]
 
     def save(self, path: Path) -> None:
         import faiss
@@ -72,3 +159,12 @@ class VectorIndex:
         import faiss
 
         return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY), kind)
+
+
+def _ivf(index: Any) -> Any:
+    import faiss
+
+    try:
+        return faiss.extract_index_ivf(index)
+    except RuntimeError:
+        return None
