@@ -1,4 +1,4 @@
-"""``ammtc-qa``: ask, index, info, eval from a shell."""
+"""``ammtc-qa``: ask, index, add, update, remove, info, eval from a shell."""
 
 from __future__ import annotations
 
@@ -34,13 +34,48 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    qa = _load(args, rebuild="always" if args.force else "auto", progress=True, strict=args.strict)
+    qa = _load(args, rebuild="always" if args.force else "auto", progress=True, strict=args.strict,
+               vector_kind=args.vector_kind)
     info = qa.info()
     print(f"index {info['index_dir']} ({info['version']}): {info['documents']} articles, {info['chunks']} "
           f"passages, model {info['model']['name']}")
     for name, reason in info["skipped"]:
         print(f"skipped {name}: {reason}", file=sys.stderr)
     return 0
+
+
+def _changing(args: argparse.Namespace):  # noqa: ANN202 - returns QA
+    if not args.corpus:
+        raise SystemExit(f"ammtc-qa {args.command}: give --corpus FOLDER (the shipped corpus is not changed)")
+    return _load(args, progress=True, vector_kind=args.vector_kind)
+
+
+def _print_report(report: object, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(vars(report), indent=1))
+    else:
+        print(report)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    qa = _changing(args)
+    report = qa.add(args.paths, strict=args.strict)
+    _print_report(report, args.json)
+    return 1 if report.skipped and not report.added else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    qa = _changing(args)
+    for doc_id in args.doc_ids:
+        _print_report(qa.remove(doc_id), args.json)
+    return 0
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    qa = _changing(args)
+    report = qa.update(args.path, strict=args.strict)
+    _print_report(report, args.json)
+    return 1 if report.skipped else 0
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -100,7 +135,31 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--force", action="store_true", help="rebuild even if the index is current")
     p.add_argument("--strict", action="store_true", help="fail on the first bad corpus file")
+    p.add_argument("--vector-kind", help="FAISS index kind (auto, Flat, HNSW32, HNSW32,SQ8, IVF,SQ8)")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("add", help="add articles (files, folders, .jsonl) to a corpus and refresh its index")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".txt/.md/.html/.jsonl files or folders")
+    p.add_argument("--strict", action="store_true", help="fail (and change nothing) on any bad file")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--vector-kind", help="FAISS index kind (auto, Flat, HNSW32, HNSW32,SQ8, IVF,SQ8)")
+    _common(p)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("update", help="replace an article of a corpus by a new version of its file")
+    p.add_argument("path", metavar="PATH", help="a file named like one in the corpus folder")
+    p.add_argument("--strict", action="store_true", help="fail if the file cannot be used")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--vector-kind", help="FAISS index kind (auto, Flat, HNSW32, HNSW32,SQ8, IVF,SQ8)")
+    _common(p)
+    p.set_defaults(func=cmd_update)
+
+    p = sub.add_parser("remove", help="remove articles (by doc id) from a corpus and refresh its index")
+    p.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--vector-kind", help="FAISS index kind (auto, Flat, HNSW32, HNSW32,SQ8, IVF,SQ8)")
+    _common(p)
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("info", help="what is indexed: articles, passages, model, meetings, index age")
     _common(p)

@@ -1,0 +1,411 @@
+"""Adding, updating and removing articles: changes to the corpus folder, checked first.
+
+The corpus folder stays the source of truth; the index is always rebuilt from it (cheaply:
+only new texts are embedded, see ``embedding_cache``). So:
+
+* ``add`` copies files into the corpus folder (a file keeps its name; a folder keeps its
+  own name as a subfolder and is walked recursively), and appends documents given as dicts
+  (the fields of a ``.jsonl`` line: ``text`` plus optional ``title``, ``date``, ``url``,
+  ``source``, ``publisher``, ``language``, ``id``) to ``added.jsonl`` in the corpus folder;
+* ``remove`` deletes the file of a doc id, or its line of a ``.jsonl`` file, and the
+  ``metadata.json`` entry that named it;
+* ``update`` replaces a file with the same name, or the ``.jsonl`` line with the same id.
+
+Everything given is read and cleaned in a staging folder before anything in the corpus
+changes. A file that cannot be used (unreadable, empty, binary, not UTF-8, no text after
+cleaning) is reported by name and skipped with a ``CorpusWarning``, or fails the whole call
+under ``strict=True``; either way nothing already in the corpus is touched by it. The same
+text as an article already indexed is not added twice (reported as a duplicate); a file
+name already in the corpus with different content is refused (use ``update``).
+Files are written under a temporary name and renamed into place, so a reader of the corpus
+never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import uuid
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .corpus import CORPUS_SUFFIXES, JSONL_FIELDS, METADATA_FILE, content_id, corpus_files, read_corpus
+from .document import Document
+from .duplicates import text_hash
+from .errors import CorpusError, CorpusWarning
+
+ADDED_FILE = "added.jsonl"
+"""Where documents given as dicts are kept, one JSON object a line."""
+
+Item = str | os.PathLike | Mapping[str, Any] | Document
+
+
+@dataclass
+class IngestReport:
+    """What an ``add``/``update``/``remove`` did."""
+
+    added: list[str] = field(default_factory=list)
+    """Doc ids now indexed that were not (or were replaced, for ``update``)."""
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """``(name, reason)`` of what could not be used."""
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    """``(name, doc id already indexed with the same text)``: not added again."""
+    copies: dict[str, list[str]] = field(default_factory=dict)
+    """Near copies (syndicated stories) of the added documents, by doc id: kept, and linked."""
+
+    def __str__(self) -> str:
+        lines = [f"added {len(self.added)}, removed {len(self.removed)}, skipped {len(self.skipped)}, "
+                 f"duplicates {len(self.duplicates)}"]
+        lines += [f"  added {d}" + (f" (near copy of {', '.join(self.copies[d])})" if d in self.copies else "")
+                  for d in self.added]
+        lines += [f"  removed {d}" for d in self.removed]
+        lines += [f"  skipped {n}: {r}" for n, r in self.skipped]
+        lines += [f"  duplicate {n}: same text as {d}" for n, d in self.duplicates]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Plan:
+    files: dict[str, Path] = field(default_factory=dict)  # corpus rel path -> staged file to copy there
+    replace: set[str] = field(default_factory=set)  # rels that may overwrite an existing file
+    unlink: set[str] = field(default_factory=set)  # corpus files to delete
+    records: list[dict[str, Any]] = field(default_factory=list)  # lines to append to added.jsonl
+    jsonl_edits: dict[str, dict[str, dict[str, Any] | None]] = field(default_factory=dict)
+    """jsonl file -> {doc id: replacement record, or None to delete the line}"""
+    metadata_drop: set[str] = field(default_factory=set)
+    report: IngestReport = field(default_factory=IngestReport)
+
+
+class _Problems:
+    def __init__(self, strict: bool, report: IngestReport) -> None:
+        self.strict, self.report = strict, report
+
+    def __call__(self, name: str, reason: str) -> None:
+        if self.strict:
+            raise CorpusError(f"{name}: {reason}")
+        self.report.skipped.append((name, reason))
+        warnings.warn(f"{name}: {reason}; skipped", CorpusWarning, stacklevel=4)
+
+
+def as_items(items: Item | Iterable[Item]) -> list[Item]:
+    if isinstance(items, (str, os.PathLike, Mapping, Document)):
+        return [items]
+    if isinstance(items, Iterable):
+        return list(items)
+    raise TypeError(f"expected paths, documents (dicts) or a list of them, not {type(items).__name__}")
+
+
+def record_of(item: Mapping[str, Any] | Document) -> dict[str, Any]:
+    """A ``.jsonl`` record for a dict or a ``Document``."""
+    if isinstance(item, Document):
+        rec: dict[str, Any] = {"id": item.doc_id, "text": item.text, "title": item.title,
+                               "date": item.date.isoformat() if item.date else None, "url": item.url,
+                               "publisher": item.publisher, "language": item.language}
+        return {k: v for k, v in rec.items() if v is not None}
+    unknown = sorted(set(item) - JSONL_FIELDS)
+    if unknown:
+        raise CorpusError(f"unknown field(s) {unknown}; known fields: {sorted(JSONL_FIELDS)}")
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def record_id(record: Mapping[str, Any]) -> str | None:
+    """The doc id a ``.jsonl`` record gets (given, or derived from its text), None if it has no text."""
+    given = record.get("id")
+    if given is not None and not isinstance(given, bool) and isinstance(given, (str, int)):
+        return str(given)
+    text = record.get("text")
+    return content_id(text) if isinstance(text, str) and text.strip() else None
+
+
+def split_source(source: str) -> tuple[str, int | None]:
+    """``"archive.jsonl:12"`` -> ``("archive.jsonl", 12)``; a plain file -> ``(rel, None)``."""
+    rel, sep, line = source.rpartition(":")
+    if sep and line.isdigit() and Path(rel).suffix.lower() == ".jsonl":
+        return rel, int(line)
+    return source, None
+
+
+# ------------------------------------------------------------------------------------ staging
+
+
+def _inside(path: Path, folder: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _collect(items: list[Item], corpus_dir: Path, problem: _Problems
+             ) -> tuple[dict[str, Path], list[dict[str, Any]], set[str]]:
+    """``(rel -> source file, records, rels already inside the corpus folder)``."""
+    files: dict[str, Path] = {}
+    records: list[dict[str, Any]] = []
+    in_place: set[str] = set()
+    for item in items:
+        if isinstance(item, (Mapping, Document)):
+            try:
+                records.append(record_of(item))
+            except CorpusError as exc:
+                problem(f"document #{len(records) + 1}", str(exc))
+            continue
+        if not isinstance(item, (str, os.PathLike)):
+            raise TypeError(f"cannot add a {type(item).__name__}: give paths, dicts or Documents")
+        path = Path(item)
+        if not path.exists():
+            problem(str(path), "no such file or folder")
+            continue
+        inside = _inside(path, corpus_dir)
+        if path.is_dir():
+            found = list(corpus_files(path))
+            if not found:
+                problem(str(path), f"no {'/'.join(sorted(CORPUS_SUFFIXES))} file in this folder")
+            prefix = (inside + "/" if inside not in (None, ".") else "") if inside is not None \
+                else path.resolve().name + "/"
+            for rel, file in found:
+                files[prefix + rel] = file
+                if inside is not None:
+                    in_place.add(prefix + rel)
+            continue
+        if path.suffix.lower() not in CORPUS_SUFFIXES:
+            problem(str(path), f"not a corpus file (expected {', '.join(sorted(CORPUS_SUFFIXES))})")
+            continue
+        rel = inside if inside is not None else path.name
+        files[rel] = path
+        if inside is not None:
+            in_place.add(rel)
+    return files, records, in_place
+
+
+def _stage(files: dict[str, Path], records: list[dict[str, Any]], staging: Path, problem: _Problems,
+           strict: bool) -> tuple[list[Document], list[Document], set[str]]:
+    """Read what is given exactly as a build will: ``(file docs, record docs, rels unusable)``."""
+    bad: set[str] = set()
+    file_root, record_root = staging / "files", staging / "records"
+    file_root.mkdir()
+    record_root.mkdir()
+    for rel, src in files.items():
+        target = file_root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copyfile(src, target)
+        except OSError as exc:
+            problem(str(src), f"cannot be read ({exc.strerror or exc})")
+            bad.add(rel)
+    if records:
+        lines = [json.dumps(r, ensure_ascii=False) for r in records]
+        (record_root / ADDED_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CorpusWarning)
+        file_docs = read_corpus(file_root, strict=strict).documents if files else []
+        record_docs = read_corpus(record_root, strict=strict).documents if records else []
+    for w in caught:  # re-issue here, named as the caller knows them
+        message = str(w.message).replace(f"{ADDED_FILE}, line ", "document #")
+        name, _, reason = message.partition(": ")
+        problem.report.skipped.append((name, reason.removesuffix("; skipped").removesuffix("; line skipped")))
+        warnings.warn(message, CorpusWarning, stacklevel=4)
+    have = {split_source(d.source)[0] for d in file_docs}
+    bad.update(rel for rel in files if rel not in have)
+    return file_docs, record_docs, bad
+
+
+# --------------------------------------------------------------------------------- planning
+
+
+def plan_add(corpus_dir: Path, items: Item | Iterable[Item], existing: Mapping[str, Document],
+             staging: Path, strict: bool) -> _Plan:
+    plan = _Plan()
+    problem = _Problems(strict, plan.report)
+    files, records, in_place = _collect(as_items(items), corpus_dir, problem)
+    file_docs, record_docs, bad = _stage(files, records, staging, problem, strict)
+    by_hash = {text_hash(d.text): d.doc_id for d in existing.values()}
+
+    def check(doc: Document, name: str) -> str | None:
+        """None when ``doc`` is new; else why not (and duplicates are reported)."""
+        h = text_hash(doc.text)
+        if h in by_hash:
+            plan.report.duplicates.append((name, by_hash[h]))
+            warnings.warn(f"{name}: same text as {by_hash[h]!r}, already indexed; kept once", CorpusWarning,
+                          stacklevel=4)
+            return "duplicate"
+        if doc.doc_id in existing:
+            problem(name, f"doc id {doc.doc_id!r} is already used by {existing[doc.doc_id].source}; "
+                          "use update() to replace it")
+            return "conflict"
+        by_hash[h] = doc.doc_id
+        return None
+
+    per_file: dict[str, list[Document]] = {}
+    for doc in file_docs:
+        per_file.setdefault(split_source(doc.source)[0], []).append(doc)
+    for rel, src in files.items():
+        if rel in bad:
+            continue
+        docs = per_file.get(rel, [])
+        if rel in in_place:
+            new = [d for d in docs if d.doc_id not in existing]
+            plan.report.added.extend(d.doc_id for d in new)
+            continue
+        target = corpus_dir / rel
+        if target.exists():
+            if target.is_file() and target.read_bytes() == (staging / "files" / rel).read_bytes():
+                plan.report.duplicates.extend((rel, d.doc_id) for d in docs)
+            else:
+                problem(str(src), f"{rel} already exists in the corpus with different content; "
+                                  "use update() to replace it")
+            continue
+        verdicts = [check(d, f"{src}" + (f", line {split_source(d.source)[1]}" if len(docs) > 1 else ""))
+                    for d in docs]
+        if "conflict" in verdicts:
+            continue
+        if all(v == "duplicate" for v in verdicts):
+            continue
+        plan.files[rel] = staging / "files" / rel
+        plan.report.added.extend(d.doc_id for d, v in zip(docs, verdicts, strict=True) if v is None)
+    for doc in record_docs:
+        n = split_source(doc.source)[1] or 0
+        if check(doc, f"document #{n}") is None:
+            plan.records.append(records[n - 1])
+            plan.report.added.append(doc.doc_id)
+    return plan
+
+
+def plan_remove(corpus_dir: Path, doc: Document) -> _Plan:
+    plan = _Plan()
+    rel, line = split_source(doc.source)
+    if not (corpus_dir / rel).is_file():
+        raise KeyError(f"doc id {doc.doc_id!r}: its file {rel} is no longer in the corpus folder {corpus_dir}")
+    if line is None:
+        plan.unlink.add(rel)
+        plan.metadata_drop.update({rel, doc.doc_id})
+    else:
+        plan.jsonl_edits[rel] = {doc.doc_id: None}
+        plan.metadata_drop.add(doc.doc_id)
+    plan.report.removed.append(doc.doc_id)
+    return plan
+
+
+def plan_update(corpus_dir: Path, item: Item, existing: Mapping[str, Document], staging: Path,
+                strict: bool) -> _Plan:
+    plan = _Plan()
+    problem = _Problems(strict, plan.report)
+    if isinstance(item, (Mapping, Document)):
+        record = record_of(item)
+        doc_id = record_id(record)
+        if doc_id is None or "id" not in record:
+            raise ValueError("update() needs the document's id (field 'id'); to add a new one, use add()")
+        if doc_id not in existing:
+            raise KeyError(f"no document with id {doc_id!r} in the index; use add() for a new one")
+        _, record_docs, _ = _stage({}, [record], staging, problem, strict)
+        if not record_docs:
+            return plan  # reported by _stage: nothing changes
+        old = existing[doc_id]
+        rel, line = split_source(old.source)
+        if line is None:
+            plan.unlink.add(rel)
+            plan.metadata_drop.add(rel)
+            plan.records.append(record)
+        else:
+            plan.jsonl_edits[rel] = {doc_id: record}
+        plan.report.added.append(doc_id)
+        return plan
+    if not isinstance(item, (str, os.PathLike)) or Path(item).is_dir():
+        raise TypeError("update() takes one file, or one document (a dict with an 'id')")
+    path = Path(item)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    rel = _inside(path, corpus_dir) or path.name
+    if not (corpus_dir / rel).is_file():
+        raise KeyError(f"{rel} is not in the corpus folder {corpus_dir}; use add() for a new article")
+    file_docs, _, bad = _stage({rel: path}, [], staging, problem, strict)
+    if rel in bad:
+        return plan  # the indexed version stays
+    if _inside(path, corpus_dir) is None:
+        plan.files[rel] = staging / "files" / rel
+        plan.replace.add(rel)
+    plan.report.added.extend(d.doc_id for d in file_docs)
+    return plan
+
+
+# --------------------------------------------------------------------------------- applying
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def apply(plan: _Plan, corpus_dir: Path) -> None:
+    """Make the planned changes to the corpus folder (each file replaced atomically)."""
+    for rel, staged in plan.files.items():
+        target = corpus_dir / rel
+        if target.exists() and rel not in plan.replace:
+            raise CorpusError(f"{target}: appeared while adding; not overwritten")
+        _write_atomic(target, staged.read_bytes())
+    for rel in plan.unlink:
+        (corpus_dir / rel).unlink(missing_ok=True)
+    for rel, edits in plan.jsonl_edits.items():
+        _edit_jsonl(corpus_dir / rel, edits)
+    if plan.records:
+        target = corpus_dir / ADDED_FILE
+        old = target.read_bytes() if target.exists() else b""
+        if old and not old.endswith(b"\n"):
+            old += b"\n"
+        new = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in plan.records).encode("utf-8")
+        _write_atomic(target, old + new)
+    if plan.metadata_drop:
+        _drop_metadata(corpus_dir, plan.metadata_drop)
+
+
+def _edit_jsonl(path: Path, edits: Mapping[str, dict[str, Any] | None]) -> None:
+    """Replace (or delete, for None) the lines whose record has one of ``edits``' ids."""
+    out: list[bytes] = []
+    found: set[str] = set()
+    for raw in path.read_bytes().splitlines(keepends=True):
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            record = None
+        doc_id = record_id(record) if isinstance(record, dict) else None
+        if doc_id in edits:
+            found.add(doc_id)  # type: ignore[arg-type]
+            replacement = edits[doc_id]  # type: ignore[index]
+            if replacement is not None:
+                out.append(json.dumps(replacement, ensure_ascii=False).encode("utf-8") + b"\n")
+            continue
+        out.append(raw if raw.endswith(b"\n") else raw + b"\n")
+    missing = set(edits) - found
+    if missing:
+        raise KeyError(f"{path}: no line with doc id {sorted(missing)[0]!r} (the file changed since it was indexed)")
+    if any(line.strip() for line in out):
+        _write_atomic(path, b"".join(out))
+    else:
+        path.unlink()
+
+
+def _drop_metadata(corpus_dir: Path, keys: set[str]) -> None:
+    path = corpus_dir / METADATA_FILE
+    if not path.is_file():
+        return
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # a broken metadata file is reported by the next read, not rewritten here
+    if not isinstance(data, dict) or not keys & set(data):
+        return
+    kept = {k: v for k, v in data.items() if k not in keys}
+    _write_atomic(path, (json.dumps(kept, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+
+
+def staging_dir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="ammtc-qa-ingest-")
