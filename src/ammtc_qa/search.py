@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -151,7 +152,7 @@ class Searcher:
             if not len(sims):
                 continue
             doc = self.data.documents[int(self.data.chunks[row, 0])]
-            cover = np.array([sum(idf.get(t, 0.0) for t in set(tokenize(doc.text[a:b]))) / total
+            cover = np.array([sum(idf.get(t, 0.0) for t in _terms(doc.text[a:b])) / total
                               for _, a, b in self.data.sentences[lo:lo + len(sims)]], dtype=np.float32)
             best[i] = float(np.max(sims + s.sentence_lexical_weight * cover))
         rescored = self._fuse(cands, best, boosted, s)
@@ -288,6 +289,12 @@ class Searcher:
                        title=doc.title, publisher=doc.publisher, date=doc.date, url=doc.url,
                        meeting=doc.meetings.main, highlights=highlights,
                        also_reported_by=tuple(dict.fromkeys(also_docs)), explanation=info)
+
+
+@lru_cache(maxsize=65536)
+def _terms(sentence: str) -> frozenset[str]:
+    """Lexical terms of a sentence; cached because the same candidates recur across questions."""
+    return frozenset(tokenize(sentence))
 
 
 def _meeting_decision(meetings: Any, boosted: bool) -> str:
