@@ -162,6 +162,7 @@ def section_args(argv: Sequence[str] | None = None):
     ap.add_argument("--quick", action="store_true", help="smaller smoke run")
     ap.add_argument("--full", action="store_true", help="all squad-dev queries / bigger scaling sizes")
     ap.add_argument("--out", type=Path, help="write the section's result JSON here")
+    ap.add_argument("--paragraphs", type=int, help="build: index only the first N squad-dev paragraphs")
     return ap.parse_args(argv)
 
 
@@ -202,9 +203,11 @@ class PhaseTimer:
         self.count: dict[str, int] = {}
         self.calls: dict[str, list[tuple[int, float]]] = {}
         self.encoded: list[list[str]] = []
+        self.outputs: dict[str, list[object]] = {}
         self._undo: list[tuple[object, str, object]] = []
 
-    def wrap(self, owner: object, name: str, label: str, record_texts: bool = False) -> None:
+    def wrap(self, owner: object, name: str, label: str, record_texts: bool = False,
+             record_output: bool = False) -> None:
         original = getattr(owner, name, None)
         if original is None:
             log(f"cannot time {label}: {owner}.{name} not found")
@@ -214,7 +217,10 @@ class PhaseTimer:
         def timed(*args, **kwargs):
             t0 = time.perf_counter()
             try:
-                return original(*args, **kwargs)
+                value = original(*args, **kwargs)
+                if record_output:
+                    self.outputs.setdefault(label, []).append(value)
+                return value
             finally:
                 dt = time.perf_counter() - t0
                 self.seconds[label] = self.seconds.get(label, 0.0) + dt
@@ -231,3 +237,26 @@ class PhaseTimer:
         for owner, name, original in reversed(self._undo):
             setattr(owner, name, original)
         self._undo.clear()
+
+
+def index_settings(index_dir: Path):
+    """The ``IndexSettings`` a cached benchmark index was built with (None when there is none).
+
+    Loading a cached index with the settings it was built with keeps the library from
+    rebuilding it (for ~30 min on a busy 2-core machine) whenever the defaults in ``src/``
+    change under us; RESULTS.md states which settings each index used.
+    """
+    import dataclasses
+
+    from ammtc_qa.settings import IndexSettings
+
+    current = index_dir / "CURRENT"
+    if not current.is_file():
+        return None
+    manifest = index_dir / current.read_text(encoding="utf-8").strip() / "manifest.json"
+    try:
+        stored = json.loads(manifest.read_text(encoding="utf-8")).get("settings") or {}
+    except (OSError, json.JSONDecodeError):
+        return None
+    names = {f.name for f in dataclasses.fields(IndexSettings)}
+    return IndexSettings(**stored) if stored and set(stored) <= names else None

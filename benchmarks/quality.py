@@ -30,7 +30,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import BATCH_SIZE, CACHE, ROOT, SCORE_PY, emit, log, section_args, squad_corpus, squad_queries, write_corpus
+from common import (
+    BATCH_SIZE,
+    CACHE,
+    ROOT,
+    SCORE_PY,
+    emit,
+    index_settings,
+    log,
+    section_args,
+    squad_corpus,
+    squad_queries,
+    write_corpus,
+)
 
 SQUAD_QUERIES = 300
 QUICK_QUERIES = 200
@@ -239,7 +251,8 @@ def squad_quality(embedder: Any, quick: bool, full: bool) -> dict[str, Any]:
     queries, qrels = squad_queries({d["id"] for d in raw}, n_queries)
     log(f"quality: squad-dev, {len(raw)} paragraphs, {len(queries)} queries")
     t0 = time.perf_counter()
-    qa = ammtc_qa.load(corpus_dir=corpus_dir, index_dir=index_dir, progress=False)
+    qa = ammtc_qa.load(corpus_dir=corpus_dir, index_dir=index_dir, progress=False,
+                       settings=index_settings(index_dir))
     load_s = time.perf_counter() - t0
     runs: dict[str, dict[str, dict[str, float]]] = {"ours": {}, "dense800": {}, "bm25-paragraphs": {}}
     t0 = time.perf_counter()
@@ -258,7 +271,8 @@ def squad_quality(embedder: Any, quick: bool, full: bool) -> dict[str, Any]:
     for (qid, _), res in zip(queries, bm25.ask_many([t for _, t in queries], 100), strict=True):
         runs["bm25-paragraphs"][qid] = passages_to_run(res.passages)
 
-    out: dict[str, Any] = {"paragraphs": len(raw), "queries": len(queries),
+    out: dict[str, Any] = {"index_settings": qa.index_settings.fingerprint(),
+                           "paragraphs": len(raw), "queries": len(queries),
                            "query_selection": "all judged" if n_queries is None else f"first {len(queries)} judged, "
                                                                                         "file order",
                            "index_load_s": round(load_s, 2), "ours_ask_ms_mean": round(ours_s / len(queries) * 1000, 1),

@@ -21,6 +21,7 @@ from common import (
     CACHE,
     HERE,
     emit,
+    index_settings,
     log,
     percentile,
     ratio,
@@ -72,7 +73,7 @@ def do_build(size: int) -> dict[str, object]:
     corpus, index = paths(size)
     write_corpus(corpus, docs_for(size))
     t0 = time.perf_counter()
-    qa = ammtc_qa.load(corpus_dir=corpus, index_dir=index, progress=False)
+    qa = ammtc_qa.load(corpus_dir=corpus, index_dir=index, progress=False, settings=index_settings(index))
     return {"size": size, "load_or_build_s": round(time.perf_counter() - t0, 2), "passages": qa.info()["chunks"]}
 
 
@@ -85,7 +86,7 @@ def do_measure(size: int, n_queries: int) -> dict[str, object]:
     queries, _ = squad_queries(base_ids, n_queries + WARMUP)
     mem_import = rss_mb()["rss_mb"]
     t0 = time.perf_counter()
-    qa = ammtc_qa.load(corpus_dir=corpus, index_dir=index, rebuild="never")
+    qa = ammtc_qa.load(corpus_dir=corpus, index_dir=index, rebuild="never", settings=index_settings(index))
     load_s = time.perf_counter() - t0
     mem_load = rss_mb()["rss_mb"]
     qa.ask(queries[0][1], k=5)
@@ -112,6 +113,7 @@ def do_measure(size: int, n_queries: int) -> dict[str, object]:
         "ask_p50_ms": round(percentile(ours, 50) * 1000, 2), "ask_p95_ms": round(percentile(ours, 95) * 1000, 2),
         "floor_p50_ms": round(percentile(flo, 50) * 1000, 2),
         "ratio_p50": round(ratio(percentile(ours, 50), percentile(flo, 50)), 3),
+        "index_settings": qa.index_settings.fingerprint(),
         "rss_start_mb": mem0, "rss_after_import_mb": mem_import, "rss_after_load_mb": mem_load,
         "rss_after_first_ask_mb": mem_first, "rss_after_asks_mb": mem["rss_mb"], "peak_rss_mb": mem["peak_rss_mb"],
     }
