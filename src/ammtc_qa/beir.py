@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .jsonl import json_objects, line_error
+
 __all__ = ["MEASURES", "BeirTask", "evaluate_beir", "load_beir", "passages_to_run", "score_run"]
 
 MEASURES: tuple[str, ...] = ("nDCG@10", "R@10", "R@100", "RR@10")
@@ -53,30 +55,20 @@ class BeirTask:
         return [q for q in self.queries if any(r > 0 for r in self.qrels.get(q, {}).values())]
 
 
-def _err(path: Path, lineno: int, problem: str) -> ValueError:
-    return ValueError(f"{path}:{lineno}: {problem}")
+_err = line_error
 
 
 def _read_jsonl(path: Path, required: Sequence[str]) -> Iterable[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each non-blank line, validating required string keys."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: missing (a BEIR folder needs corpus.jsonl, queries.jsonl, qrels/)")
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise _err(path, lineno, f"bad JSON ({e.msg} at column {e.colno})") from None
-            if not isinstance(obj, dict):
-                raise _err(path, lineno, f"expected a JSON object, got {type(obj).__name__}")
-            for key in required:
-                if key not in obj:
-                    raise _err(path, lineno, f'missing "{key}"')
-                if not isinstance(obj[key], (str, int)):
-                    raise _err(path, lineno, f'"{key}" must be a string')
-            yield lineno, obj
+    for lineno, obj in json_objects(path):
+        for key in required:
+            if key not in obj:
+                raise _err(path, lineno, f'missing "{key}"')
+            if not isinstance(obj[key], (str, int)):
+                raise _err(path, lineno, f'"{key}" must be a string')
+        yield lineno, obj
 
 
 def load_beir(folder: str | Path, *, split: str = "test") -> BeirTask:

@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .jsonl import json_objects, line_error
+
 __all__ = [
     "EvalReport",
     "Miss",
@@ -131,8 +133,7 @@ class Question:
     boilerplate: tuple[str, ...] = ()
 
 
-def _fail(path: Path, lineno: int, problem: str) -> ValueError:
-    return ValueError(f"{path}:{lineno}: {problem}")
+_fail = line_error
 
 
 def _str_list(value: Any) -> bool:
@@ -150,22 +151,13 @@ def load_questions(path: str | Path) -> list[Question]:
     p = Path(path)
     raw: list[tuple[int, dict[str, Any]]] = []
     file_boiler: list[str] = []
-    with p.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise _fail(p, lineno, f"bad JSON ({e.msg} at column {e.colno})") from None
-            if not isinstance(obj, dict):
-                raise _fail(p, lineno, f"expected a JSON object, got {type(obj).__name__}")
-            if set(obj) == {"boilerplate"}:
-                if not _str_list(obj["boilerplate"]):
-                    raise _fail(p, lineno, '"boilerplate" must be a list of strings')
-                file_boiler.extend(obj["boilerplate"])
-                continue
-            raw.append((lineno, obj))
+    for lineno, obj in json_objects(p):
+        if set(obj) == {"boilerplate"}:
+            if not _str_list(obj["boilerplate"]):
+                raise _fail(p, lineno, '"boilerplate" must be a list of strings')
+            file_boiler.extend(obj["boilerplate"])
+            continue
+        raw.append((lineno, obj))
 
     questions: list[Question] = []
     seen: dict[str, int] = {}
