@@ -182,3 +182,38 @@ def test_one_labelled_progress_bar(make_corpus, tmp_path: Path, capfd: pytest.Ca
     err = capfd.readouterr().err
     assert "Embedding" in err and "text/s" in err
     assert "Batches" not in err
+
+
+KILLED_BUILD = r"""
+import os, signal, sys
+sys.path.insert(0, {tests!r})
+import ammtc_qa
+from ammtc_qa import IndexSettings
+from ammtc_qa.embedding import Embedder
+from conftest import fake_encode
+
+batches = [0]
+def encode(self, texts, **kwargs):
+    if batches[0] == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no finally: as the OOM killer would
+    batches[0] += 1
+    return fake_encode(self, texts)
+
+Embedder.encode = encode
+ammtc_qa.load({corpus!r}, {index!r}, settings=IndexSettings(batch_size=4))
+"""
+
+
+def test_a_killed_build_resumes(make_corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    import subprocess
+    import sys
+
+    corpus, index = make_corpus(many_articles(8)), tmp_path / "index"
+    script = KILLED_BUILD.format(tests=str(Path(__file__).parent), corpus=str(corpus), index=str(index))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    assert not (index / "CURRENT").exists()
+    counter = Counter(monkeypatch)
+    qa = ammtc_qa.load(corpus, index, settings=IndexSettings(batch_size=4))
+    stats = qa.data.manifest["embedding"]
+    assert stats["resumed"] == 12 and len(counter.texts) == stats["unique"] - 12

@@ -336,6 +336,15 @@ def test_cli_add_and_remove(make_corpus, tmp_path: Path, fast_encode: None, caps
     assert "no document with id 'scam'" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="--corpus"):
         main(["add", str(new)])
+    write(new, UPDATED_SCAM)
+    assert main(["add", str(new), "--corpus", str(corpus), "--index", str(index)]) == 0
+    edited = write(tmp_path / "edited" / "scam.txt", EXTRA_ARTICLE.replace("85 workers", "97 workers"))
+    assert main(["update", str(edited), "--corpus", str(corpus), "--index", str(index)]) == 0
+    assert "97 workers" in (corpus / "scam.txt").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["info", "--corpus", str(corpus), "--index", str(index), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["documents"] == 3 and info["embedding"]["embedded"] >= 1 and info["linked_copies"] == 0
 
 
 def test_the_shipped_corpus_is_not_changed(shipped_qa: ammtc_qa.QA, tmp_path: Path) -> None:

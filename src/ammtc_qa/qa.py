@@ -211,7 +211,8 @@ class QA:
         return {"corpus_dir": str(self.corpus_dir), "index_dir": str(self.index_dir),
                 "version": self.data.version.name, "built_at": m["built_at"], "model": m["model"],
                 "vector_kind": m["vector_kind"], **m["counts"],
-                "meetings": self._searcher.catalog.keys, "skipped": m["corpus"].get("skipped", [])}
+                "meetings": self._searcher.catalog.keys, "skipped": m["corpus"].get("skipped", []),
+                "embedding": m.get("embedding", {}), "linked_copies": len(self.data.copies)}
 
     def cleaning_report(self, doc_id: str | None = None) -> str:
         """What cleaning removed from each article (or one), so it can be audited."""
