@@ -217,3 +217,20 @@ def test_a_killed_build_resumes(make_corpus, tmp_path: Path, monkeypatch: pytest
     qa = ammtc_qa.load(corpus, index, settings=IndexSettings(batch_size=4))
     stats = qa.data.manifest["embedding"]
     assert stats["resumed"] == 12 and len(counter.texts) == stats["unique"] - 12
+
+
+def test_a_damaged_cache_is_not_carried_into_the_next_version(make_corpus, tmp_path: Path,  # noqa: ANN001
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus, index = make_corpus(), tmp_path / "index"
+    counter = Counter(monkeypatch)
+    qa = ammtc_qa.load(corpus, index)
+    clean = np.array(qa.data.sentence_vectors)
+    cached = qa.data.version / "cache" / "vectors.npy"
+    damaged = np.load(cached)
+    damaged[:] = 0.5
+    np.save(cached, damaged)
+    counter.reset()
+    repaired = ammtc_qa.load(corpus, index)  # corrupt: rebuilt
+    assert repaired.data.version != qa.data.version
+    assert np.array_equal(np.array(repaired.data.sentence_vectors), clean)
+    assert repaired.data.manifest["embedding"]["cached"] == 0 and counter.texts  # embedded again

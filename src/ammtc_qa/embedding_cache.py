@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import AmmtcQaError
+
 log = logging.getLogger("ammtc_qa")
 
 CACHE_DIR = "cache"
@@ -81,10 +83,23 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
 
 
 def load_version_cache(version: Path | None, dim: int) -> VectorTable | None:
-    """The cache stored in an index version (None when it has none, or of another width)."""
+    """The cache stored in an index version (None when it has none, is of another width, or does
+    not match the checksums of the version's manifest: a version is often rebuilt *because* it is
+    damaged, and its vectors must not be carried into the new one under fresh checksums)."""
     if version is None:
         return None
+    from .store import file_sha256, read_manifest
+
     folder = version / CACHE_DIR
+    try:
+        expected = read_manifest(version)["files"]
+        for name in (KEYS_FILE, VECTORS_FILE):
+            if expected.get(f"{CACHE_DIR}/{name}") != file_sha256(folder / name):
+                log.warning("%s: does not match its checksum; not reused (its texts are embedded again)",
+                            folder / name)
+                return None
+    except (OSError, ValueError, KeyError, TypeError, AmmtcQaError):
+        return None
     try:
         keys = np.load(folder / KEYS_FILE, allow_pickle=False)
         vectors = np.load(folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
