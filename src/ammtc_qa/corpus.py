@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .document import Document, make_document
 from .errors import CorpusError, CorpusWarning
@@ -31,7 +33,14 @@ JSONL_SUFFIXES = {".jsonl"}
 CORPUS_SUFFIXES = ARTICLE_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Files larger than this are skipped with a warning: a news article is never 64 MB, and
-reading one would hold it all in memory."""
+reading one would hold it all in memory. (A ``.jsonl`` archive is streamed and may be larger;
+its lines are bounded by ``MAX_LINE_BYTES``.)"""
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""A ``.jsonl`` line longer than this is skipped with a warning, without being held in memory."""
+MAX_ARTICLE_CHARS = 1_000_000
+"""One article's text (after HTML extraction) longer than this is skipped with a warning: about
+150,000 words, several hundred pages. Anything that long is a dump or a concatenation, not an
+article, and would cost minutes to clean, split and embed as one document."""
 
 METADATA_FIELDS = {"title", "date", "publisher", "url", "language", "date_order", "source"}
 JSONL_FIELDS = METADATA_FIELDS | {"id", "text"}
@@ -68,11 +77,18 @@ def _problem(strict: bool, message: str) -> None:
 def corpus_files(folder: Path) -> Iterator[tuple[str, Path]]:
     """Yield ``(relative posix path, path)`` of every corpus file, sorted, recursively.
 
-    Symbolic links that resolve outside the folder are refused: a corpus must not read files
-    its owner did not put in it.
+    Symbolic links that resolve outside the folder (or in a loop) are refused: a corpus must
+    not read files its owner did not put in it. Linked folders are not followed. Anything that
+    is not a regular file (a FIFO would block the reader forever, a device never ends) is
+    skipped. Each refusal is a ``CorpusWarning`` naming the entry.
     """
     root = folder.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for d in sorted(dirnames):
+            if not d.startswith(".") and (Path(dirpath) / d).is_symlink():
+                rel = (Path(dirpath) / d).relative_to(root).as_posix()
+                _skip_entry(f"{rel}: symbolic link to a folder ({_link_target(Path(dirpath) / d)}); linked "
+                            "folders are not followed; skipped")
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath) / name
@@ -80,12 +96,36 @@ def corpus_files(folder: Path) -> Iterator[tuple[str, Path]]:
                 continue
             rel = path.relative_to(root).as_posix()
             if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(root):
-                    warnings.warn(f"{rel}: symbolic link to {target} points outside the corpus folder; "
-                                  "skipped", CorpusWarning, stacklevel=2)
+                try:
+                    target = path.resolve(strict=True)
+                except FileNotFoundError:
+                    _skip_entry(f"{rel}: symbolic link to {_link_target(path)}, which does not exist; skipped")
                     continue
+                except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13)
+                    _skip_entry(f"{rel}: symbolic link that cannot be resolved (a loop?); skipped")
+                    continue
+                if not target.is_relative_to(root):
+                    _skip_entry(f"{rel}: symbolic link to {target} points outside the corpus folder; skipped")
+                    continue
+            try:
+                mode = path.stat().st_mode
+            except OSError:
+                continue  # vanished since the listing: simply not part of the corpus now
+            if not stat.S_ISREG(mode):
+                _skip_entry(f"{rel}: not a regular file (a FIFO, socket or device); skipped")
+                continue
             yield rel, path
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+def _skip_entry(message: str) -> None:
+    warnings.warn(message, CorpusWarning, stacklevel=3)
 
 
 def stamp_files(folder: Path, previous: dict[str, FileStamp] | None = None) -> dict[str, FileStamp]:
@@ -117,23 +157,83 @@ def stamp_files(folder: Path, previous: dict[str, FileStamp] | None = None) -> d
     return stamps
 
 
+def _open_regular(path: Path) -> tuple[BinaryIO, os.stat_result]:
+    """Open a file for reading without blocking on a FIFO; refuse anything but a regular file.
+
+    The returned stat is taken from the open file *before* reading: a change made while or
+    after the file is read gives another mtime, so the staleness check hashes it again.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"{path}: not a regular file")
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb"), st
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    f, _ = _open_regular(path)
+    with f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
 
 
-def read_metadata(folder: Path) -> dict[str, dict[str, str]]:
+def _read_stamped(rel: str, path: Path, limit: int, stamps: dict[str, FileStamp]) -> bytes:
+    """The bytes of a file, and its stamp (``stamps[rel]``) computed from those very bytes.
+
+    A file over ``limit`` is hashed in blocks (its stamp is still recorded, so replacing it
+    with a smaller one triggers a rebuild) and refused without being held in memory.
+    """
+    try:
+        f, st = _open_regular(path)
+    except OSError as exc:
+        raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from exc
+    h = hashlib.sha256()
+    with f:
+        try:
+            if st.st_size > limit:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+                stamps[rel] = FileStamp(st.st_size, st.st_mtime_ns, h.hexdigest())
+                raise CorpusError(f"{rel}: {st.st_size / 1e6:.0f} MB is larger than the {limit // 2**20} MiB "
+                                  "limit for one article file")
+            blocks, total = [], 0
+            while total <= limit:  # in blocks: read(limit + 1) would allocate the whole limit up front
+                block = f.read(min(1 << 20, limit + 1 - total))
+                if not block:
+                    break
+                blocks.append(block)
+                total += len(block)
+            data = b"".join(blocks)
+            del blocks
+        except OSError as exc:
+            raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > limit:  # grew since it was opened
+        raise CorpusError(f"{rel}: larger than the {limit // 2**20} MiB limit for one article file")
+    h.update(data)
+    stamps[rel] = FileStamp(st.st_size, st.st_mtime_ns, h.hexdigest())
+    return data
+
+
+def read_metadata(folder: Path, stamps: dict[str, FileStamp] | None = None) -> dict[str, dict[str, str]]:
     """Read ``metadata.json``: ``{"<file or doc id>": {"publisher": ..., ...}}``."""
     path = folder / METADATA_FILE
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raw = _read_stamped(str(path), path, MAX_FILE_BYTES, {} if stamps is None else stamps)
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CorpusError(f"{path}: not valid UTF-8 JSON: {exc}") from exc
+    if stamps is not None:
+        stamps[METADATA_FILE] = stamps.pop(str(path))
     if not isinstance(data, dict):
         raise CorpusError(f"{path}: expected a JSON object mapping file names to fields")
     for key, fields in data.items():
@@ -164,7 +264,8 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corp
     root = Path(folder)
     if not root.is_dir():
         raise CorpusError(f"{root}: corpus folder does not exist")
-    metadata = read_metadata(root)
+    stamps: dict[str, FileStamp] = {}
+    metadata = read_metadata(root, stamps)
     documents: list[Document] = []
     skipped: list[tuple[str, str]] = []
     seen_ids: dict[str, str] = {}
@@ -172,7 +273,7 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corp
     for rel, path in corpus_files(root):
         known_keys.update((rel, rel.rsplit(".", 1)[0]))
         try:
-            docs = list(_read_file(rel, path, metadata, strict))
+            docs = list(_read_file(rel, path, metadata, strict, stamps))
         except CorpusError as exc:
             skipped.append((rel, str(exc)))
             _problem(strict, f"{exc}; skipped")
@@ -190,51 +291,77 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corp
         if key not in known_keys:
             _problem(strict, f"{root / METADATA_FILE}: entry {key!r} matches no corpus file or doc id; "
                              "its fields are not used")
-    return Corpus(root, documents, stamp_files(root), skipped)
+    # Stamps come from the bytes that were read: a file edited after it was read is seen as
+    # changed by the next staleness check; one that vanished before it was read is not indexed.
+    return Corpus(root, documents, stamps, skipped)
 
 
-def _read_file(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool) -> Iterator[Document]:
+def _check_length(where: str, text: str) -> None:
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise CorpusError(f"{where}: {len(text):,} characters of text is over the {MAX_ARTICLE_CHARS:,}-character "
+                          "limit for one article (a dump or concatenation? split it into articles)")
+
+
+def _read_file(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool,
+               stamps: dict[str, FileStamp]) -> Iterator[Document]:
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
-        yield from _read_jsonl(rel, path, metadata, strict)
+        yield from _read_jsonl(rel, path, metadata, strict, stamps)
         return
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CorpusError(f"{rel}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // 2**20} MiB "
-                              "limit for one article file")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from exc
+    data = _read_stamped(rel, path, MAX_FILE_BYTES, stamps)
     if not data.strip():
         raise CorpusError(f"{rel}: empty file")
     text = decode_text(data, rel)
+    del data
+    if suffix not in HTML_SUFFIXES:
+        _check_length(rel, text)
     doc_id = rel.rsplit(".", 1)[0]
     meta = dict(metadata.get(rel) or metadata.get(doc_id) or {})
     if suffix in HTML_SUFFIXES:
         from .html import html_to_text
 
         text, html_title = html_to_text(text, rel)
+        _check_length(rel, text)
         if html_title and "title" not in meta:
             meta["title"] = html_title
     yield make_document(doc_id, text, meta, source=rel, markdown=suffix in MARKDOWN_SUFFIXES)
 
 
-def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool) -> Iterator[Document]:
+def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool,
+                stamps: dict[str, FileStamp]) -> Iterator[Document]:
     """Stream a ``.jsonl`` file line by line (archives can be large); a bad line is reported
-    by file and line number and skipped, the good lines around it are kept."""
+    by file and line number and skipped, the good lines around it are kept. A line over
+    ``MAX_LINE_BYTES`` is skipped without being held in memory."""
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, generator-friendly
+        handle, st = _open_regular(path)
     except OSError as exc:
         raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from exc
+    h = hashlib.sha256()
     with handle:
-        for lineno, raw in enumerate(handle, start=1):
+        lineno = 0
+        while True:
+            try:
+                raw = handle.readline(MAX_LINE_BYTES + 1)
+            except OSError as exc:
+                raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from exc
+            if not raw:
+                break
+            lineno += 1
+            h.update(raw)
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):  # drop the rest of the line, block by block
+                    raw = handle.readline(1 << 20)
+                    h.update(raw)
+                _problem(strict, f"{rel}, line {lineno}: longer than the {MAX_LINE_BYTES // 2**20} MiB limit "
+                                 "for one line; line skipped")
+                continue
             if not raw.strip():
                 continue
             try:
                 yield _jsonl_document(rel, lineno, raw, metadata)
             except CorpusError as exc:
                 _problem(strict, f"{exc}; line skipped")
+    stamps[rel] = FileStamp(st.st_size, st.st_mtime_ns, h.hexdigest())
 
 
 def _jsonl_document(rel: str, lineno: int, raw: bytes, metadata: dict[str, dict[str, str]]) -> Document:
@@ -243,11 +370,14 @@ def _jsonl_document(rel: str, lineno: int, raw: bytes, metadata: dict[str, dict[
         record = json.loads(decode_text(raw, where))
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{where}: not valid JSON ({exc.msg})") from exc
+    except RecursionError as exc:  # e.g. 100,000 nested brackets
+        raise CorpusError(f"{where}: JSON nested too deeply") from exc
     if not isinstance(record, dict):
         raise CorpusError(f"{where}: expected a JSON object")
     body = record.get("text")
     if not isinstance(body, str) or not body.strip():
         raise CorpusError(f"{where}: field 'text' is missing or empty")
+    _check_length(where, body)
     fields = {k: v for k, v in record.items() if k in JSONL_FIELDS - {"text", "id"} and v is not None}
     for key, value in fields.items():
         if not isinstance(value, str):

@@ -21,19 +21,29 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
+import stat
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import IndexCorruptError, IndexUnavailableError
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 LOCK = ".build.lock"
+TMP_PREFIX = ".tmp-"
+"""A version being written (or the remains of a build killed while writing)."""
+OLD_PREFIX = ".old-"
+"""A superseded version being deleted."""
+READ_ATTEMPTS = 5
+"""How many times ``read_live`` follows CURRENT when builds keep replacing the version it reads."""
+
+T = TypeVar("T")
 
 
 def file_sha256(path: Path) -> str:
@@ -64,6 +74,31 @@ def current_version(index_dir: Path) -> Path | None:
     return index_dir / name
 
 
+def read_live(index_dir: Path, read: Callable[[Path], T], attempts: int = READ_ATTEMPTS) -> T | None:
+    """``read(version)`` on the live version folder; None when the folder holds no index.
+
+    Readers never lock, so a build in another process may switch CURRENT and delete the version
+    a reader has started on (its files vanish mid-read: missing manifest, FileNotFoundError,
+    FAISS's RuntimeError...). When ``read`` fails and CURRENT names another version by then,
+    the read is redone on the new one. A failure on a version that is still live is raised as
+    it is: corruption is reported, not retried. What ``read`` already opened or memory-mapped
+    stays readable after the deletion (POSIX unlink semantics).
+    """
+    last: BaseException | None = None
+    for _ in range(attempts):
+        version = current_version(index_dir)
+        if version is None:
+            return None
+        try:
+            return read(version)
+        except Exception as exc:
+            if current_version(index_dir) == version:
+                raise
+            last = exc  # superseded (and removed) while being read: follow CURRENT
+    raise IndexUnavailableError(f"{index_dir}: the live version was replaced {attempts} times while it was "
+                                "being read (builds in a loop?); try again") from last
+
+
 def read_manifest(version: Path) -> dict[str, Any]:
     path = version / MANIFEST
     try:
@@ -77,13 +112,56 @@ def read_manifest(version: Path) -> dict[str, Any]:
     return data
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def check_member_name(version: Path, rel: object) -> str:
+    """A manifest's file name, refused unless it is a plain relative path inside the version folder.
+
+    Checked on the string alone, before the file system is touched: no absolute path, drive,
+    backslash, ``..``/``.``/empty part, NUL or other control character, nothing hidden.
+    """
+    if not isinstance(rel, str) or not rel:
+        raise IndexCorruptError(f"{version / MANIFEST}: file name {rel!r} is not a non-empty string")
+    parts = rel.split("/")
+    if (rel.startswith("/") or "\\" in rel or ":" in rel or any(ord(c) < 32 or c == "\x7f" for c in rel)
+            or any(p in ("", ".", "..") or p.startswith(".") for p in parts) or rel == MANIFEST):
+        raise IndexCorruptError(f"{version / MANIFEST}: file name {rel[:80]!r} is not a plain relative path "
+                                "inside the version folder; refused")
+    return rel
+
+
+def _member(version: Path, rel: str) -> Path:
+    """``version / rel`` if it is a regular file reached without symbolic links, else IndexCorruptError."""
+    path = version
+    for part in rel.split("/"):
+        path = path / part
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{version / rel}: missing from the index") from None
+        except OSError as exc:
+            raise IndexCorruptError(f"{version / rel}: cannot be read ({exc.strerror or exc})") from exc
+        if stat.S_ISLNK(mode):
+            raise IndexCorruptError(f"{path}: is a symbolic link; index files must be regular files")
+    if not stat.S_ISREG(mode):
+        raise IndexCorruptError(f"{path}: not a regular file")
+    return path
+
+
 def verify(version: Path, manifest: dict[str, Any]) -> None:
-    """Check every data file against the manifest's sha256; name the first that differs."""
+    """Check every data file against the manifest's sha256; name the first that differs.
+
+    Every name is checked before any file is opened (see ``check_member_name``), and a file
+    reached through a symbolic link, or that is not a regular file (a FIFO would block), is refused.
+    """
     expected: dict[str, str] = manifest["files"]
     for rel, digest in expected.items():
-        path = version / rel
-        if not path.is_file():
-            raise IndexCorruptError(f"{path}: missing from the index")
+        check_member_name(version, rel)
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            raise IndexCorruptError(f"{version / MANIFEST}: entry {rel!r} has no sha256 digest")
+    for rel, digest in expected.items():
+        path = _member(version, rel)
         if file_sha256(path) != digest:
             raise IndexCorruptError(f"{path}: checksum mismatch (truncated, corrupted or replaced); "
                                     "rebuild with `ammtc-qa index`")
@@ -106,7 +184,7 @@ class VersionWriter:
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
-        self.tmp = index_dir / f".tmp-{uuid.uuid4().hex}"
+        self.tmp = index_dir / f"{TMP_PREFIX}{uuid.uuid4().hex}"
         self.tmp.mkdir(parents=True)
 
     def path(self, rel: str) -> Path:
@@ -143,11 +221,23 @@ class VersionWriter:
 
     def _remove_old(self, keep: Path) -> None:
         """Drop superseded versions and leftovers of killed builds. A reader that already
-        opened (or memory-mapped) their files keeps reading them: POSIX unlink semantics."""
+        opened (or memory-mapped) their files keeps reading them: POSIX unlink semantics.
+
+        A superseded version is first renamed out of the ``v-`` namespace (one atomic step),
+        then deleted: a build killed while deleting leaves a ``.old-`` leftover for the next
+        build to finish, never a half-deleted ``v-`` folder that looks like a version.
+        """
         for child in self.index_dir.iterdir():
-            if child == keep:
+            if child == keep or child.is_symlink():
                 continue
-            if child.is_dir() and (child.name.startswith("v-") or child.name.startswith(".tmp-")):
+            if child.is_dir() and child.name.startswith("v-"):
+                doomed = self.index_dir / f"{OLD_PREFIX}{uuid.uuid4().hex}"
+                try:
+                    os.replace(child, doomed)
+                except OSError:
+                    continue
+                shutil.rmtree(doomed, ignore_errors=True)
+            elif child.is_dir() and child.name.startswith((TMP_PREFIX, OLD_PREFIX)):
                 shutil.rmtree(child, ignore_errors=True)
             elif child.is_file() and child.name.startswith(f".{CURRENT}."):
                 child.unlink(missing_ok=True)  # pointer of a build killed before its switch
