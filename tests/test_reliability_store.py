@@ -254,12 +254,9 @@ def test_cli_index_rebuilds_a_corrupt_index(built: tuple[Path, Path], capsys: py
 
 
 @pytest.mark.usefixtures("_fast")
-@pytest.mark.xfail(strict=True, reason="build_index reuses the embedding cache of the previous version without "
-                   "verifying it: when that version is corrupt (which is why it is being rebuilt), the damaged "
-                   "vectors are copied into the new version under fresh, valid checksums. Fix in index.py "
-                   "(build_index): pass previous=None to embed_with_cache unless store.verify(previous, "
-                   "read_manifest(previous)) succeeds")
 def test_repairing_a_corrupt_index_does_not_reuse_its_damaged_vectors(built: tuple[Path, Path]) -> None:
+    """A version is rebuilt because it is corrupt: its embedding cache must not be copied into the
+    new version (where the damaged vectors would get fresh, valid checksums)."""
     import numpy as np
 
     corpus, index = built
