@@ -234,3 +234,21 @@ def test_a_damaged_cache_is_not_carried_into_the_next_version(make_corpus, tmp_p
     assert repaired.data.version != qa.data.version
     assert np.array_equal(np.array(repaired.data.sentence_vectors), clean)
     assert repaired.data.manifest["embedding"]["cached"] == 0 and counter.texts  # embedded again
+
+
+def test_unchanged_articles_are_not_chunked_again(make_corpus, tmp_path: Path, fast_encode: None) -> None:  # noqa: ANN001
+    corpus, index = make_corpus(many_articles(6)), tmp_path / "index"
+    qa = ammtc_qa.load(corpus, index)
+    assert qa.data.manifest["embedding"]["articles_rechunked"] == 6
+    extra = tmp_path / "scam.txt"
+    extra.write_text(EXTRA_ARTICLE, encoding="utf-8")
+    qa.add(extra)
+    assert qa.data.manifest["embedding"]["articles_rechunked"] == 1  # only the new one
+    (corpus / "a01.txt").write_text(many_articles(6)["a01.txt"].replace("seized", "found"), encoding="utf-8")
+    qa.refresh()
+    assert qa.data.manifest["embedding"]["articles_rechunked"] == 1  # only the changed one
+    fresh = ammtc_qa.load(corpus, tmp_path / "fresh")
+    np.testing.assert_array_equal(qa.data.chunks, fresh.data.chunks)
+    np.testing.assert_array_equal(qa.data.sentences, fresh.data.sentences)
+    forced = ammtc_qa.load(corpus, index, rebuild="always")
+    assert forced.data.manifest["embedding"]["articles_rechunked"] == 7  # a forced rebuild recomputes all

@@ -118,10 +118,6 @@ def test_over_long_question_warns_and_answers(shipped_qa) -> None:  # noqa: ANN0
     assert answer.passages and len(answer.question) <= MAX_QUESTION_CHARS
 
 
-@pytest.mark.xfail(strict=True, reason="qa._check_question cleans the whole question before cutting it: "
-                   "''.join(<generator over every character>) builds a list of one pointer per character, "
-                   "~10x the question's size (49 MB for 5 MB, 10 GB for 1 GB). Fix in qa.py: cut to a bounded "
-                   "prefix (e.g. question[:8 * MAX_QUESTION_CHARS]) before cleaning, and warn when cut")
 def test_memory_for_a_huge_question_is_bounded(shipped_qa, fake_model) -> None:  # noqa: ANN001
     question = "x" * 5_000_000
     tracemalloc.start()

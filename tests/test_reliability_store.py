@@ -110,10 +110,6 @@ def test_read_live_gives_up_when_every_read_is_superseded(built: tuple[Path, Pat
         read_live(index, read, attempts=3)
 
 
-@pytest.mark.xfail(strict=True, reason="index.load_index reads CURRENT once; a build that switches and deletes "
-                   "that version mid-read makes it fail (FileNotFoundError, faiss RuntimeError or "
-                   "IndexCorruptError 'missing', which load() then 'repairs' with a needless rebuild). "
-                   "Fix in index.py: wrap the per-version body in store.read_live")
 def test_load_index_survives_a_build_switching_versions_mid_read(built: tuple[Path, Path],
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, index = built

@@ -227,12 +227,9 @@ def embed_with_cache(texts: Sequence[str], embedder: Any, *, previous: Path | No
 def _embed_batches(texts: Sequence[str], first: np.ndarray, todo: np.ndarray, ukeys: np.ndarray,
                    uvecs: np.ndarray, embedder: Any, journal: Journal, batch_size: int, progress: bool,
                    stats: dict[str, int]) -> None:
-    from tqdm.auto import tqdm
-
     done_before = stats["cached"] + stats["resumed"]
     desc = f"Embedding {len(todo):,} texts" + (f" ({done_before:,} cached)" if done_before else "")
-    with tqdm(total=len(todo), desc=desc, unit="text", disable=not progress, dynamic_ncols=True,
-              smoothing=0.1) as bar:
+    with _progress_bar(len(todo), desc, progress) as bar:
         for lo in range(0, len(todo), batch_size):
             rows = todo[lo:lo + batch_size]
             batch = [texts[first[i]] for i in rows]
@@ -242,6 +239,28 @@ def _embed_batches(texts: Sequence[str], first: np.ndarray, todo: np.ndarray, uk
             uvecs[rows] = vectors.astype(np.float16)
             journal.append(ukeys[rows], uvecs[rows])
             bar.update(len(batch))
+
+
+class _NoBar:
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _progress_bar(total: int, desc: str, progress: bool) -> Any:
+    """A tqdm bar, or nothing at all without ``progress``: even a disabled tqdm takes tqdm's
+    process-shared lock, and a build killed while holding it (SIGKILL, OOM) would leave every
+    later build forked from the same parent waiting on that lock forever."""
+    if not progress:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="text", dynamic_ncols=True, smoothing=0.1)
 
 
 def save_cache(writer_path: Any, keys: np.ndarray, vectors: np.ndarray) -> None:

@@ -10,6 +10,7 @@ users is the exact span of the cleaned article, header not included.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import warnings
@@ -26,10 +27,10 @@ from .document import Document
 from .duplicates import drop_exact_duplicates, near_copies
 from .embedding import Embedder
 from .embedding_cache import Journal, embed_with_cache, save_cache
-from .errors import CorpusWarning
+from .errors import AmmtcQaError, CorpusWarning
 from .lexical import LexicalIndex
 from .settings import INDEX_FORMAT, IndexSettings
-from .store import VersionWriter, build_lock, current_version, read_manifest, verify
+from .store import VersionWriter, build_lock, current_version, file_sha256, read_live, read_manifest, verify
 from .vectors import VectorIndex
 
 log = logging.getLogger("ammtc_qa")
@@ -92,12 +93,14 @@ def embed_texts(doc: Document, chunks: list[Chunk], embedder: Embedder, settings
 
 
 def build_index(corpus: Corpus, embedder: Embedder, settings: IndexSettings, index_dir: Path, *,
-                progress: bool = False, vector_kind: str | None = None) -> Path:
+                progress: bool = False, vector_kind: str | None = None, reuse_chunks: bool = True) -> Path:
     """Chunk, embed and write a new index version into ``index_dir``; return its folder.
 
     Only texts that the live version (or an interrupted build of this folder) has not
-    embedded are sent to the model; see ``embedding_cache``. Exact duplicates are kept once,
-    near copies are linked (see ``duplicates``). ``vector_kind``: see ``vectors``.
+    embedded are sent to the model; see ``embedding_cache``. Articles whose text is unchanged
+    keep the live version's passages and sentences instead of being chunked again (unless
+    ``reuse_chunks=False``; see ``reusable_chunks``). Exact duplicates are kept once, near
+    copies are linked (see ``duplicates``). ``vector_kind``: see ``vectors``.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = current_version(index_dir)
@@ -112,9 +115,16 @@ def build_index(corpus: Corpus, embedder: Embedder, settings: IndexSettings, ind
     chunk_rows: list[tuple[int, int, int]] = []
     sentence_rows: list[tuple[int, int, int]] = []
     texts: list[str] = []
+    reusable = reusable_chunks(previous, settings, embedder.name) if reuse_chunks else {}
+    reused = 0
     for d, doc in enumerate(documents):
-        chunks = chunk_document(doc.doc_id, doc.text, count, max_tokens=settings.chunk_max_tokens,
-                                min_tokens=settings.chunk_min_tokens)
+        kept = reusable.get(doc.doc_id)
+        if kept is not None and kept[0] == doc.text:
+            chunks = kept[1]
+            reused += 1
+        else:
+            chunks = chunk_document(doc.doc_id, doc.text, count, max_tokens=settings.chunk_max_tokens,
+                                    min_tokens=settings.chunk_min_tokens)
         texts.extend(embed_texts(doc, chunks, embedder, settings))
         for c in chunks:
             sentence_rows.extend((len(chunk_rows), s, e) for s, e in c.sentences)
@@ -124,8 +134,10 @@ def build_index(corpus: Corpus, embedder: Embedder, settings: IndexSettings, ind
     all_vectors, cache_keys, cache_vectors, stats = embed_with_cache(
         texts + sentence_texts, embedder, previous=previous, journal=journal, batch_size=settings.batch_size,
         progress=progress)
+    del reusable
+    stats["articles_rechunked"] = len(documents) - reused
     log.info("embedding: %(texts)d texts, %(unique)d distinct, %(cached)d cached, %(resumed)d resumed, "
-             "%(embedded)d embedded", stats)
+             "%(embedded)d embedded; %(articles_rechunked)d articles chunked", stats)
     vectors = all_vectors[:len(texts)].astype(np.float32)
     sentence_vectors = all_vectors[len(texts):]
     with build_lock(index_dir):
@@ -147,7 +159,7 @@ def build_index(corpus: Corpus, embedder: Embedder, settings: IndexSettings, ind
                 "format": INDEX_FORMAT, "library_version": __version__,
                 "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "model": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens},
-                "settings": settings.fingerprint(), "vector_kind": dense.kind,
+                "settings": settings.fingerprint(), "chunker": chunker_fingerprint(), "vector_kind": dense.kind,
                 "vector_kind_requested": vector_kind or "auto",
                 "counts": {"documents": len(documents), "chunks": len(chunk_rows),
                            "sentences": len(sentence_rows)},
@@ -161,6 +173,48 @@ def build_index(corpus: Corpus, embedder: Embedder, settings: IndexSettings, ind
             raise
     journal.discard()
     return version
+
+
+def chunker_fingerprint() -> str:
+    """Hash of the code that cuts passages and sentences: chunks of an index built by other
+    code are not reused, even when settings and text are the same."""
+    from . import chunking, sentences
+
+    h = hashlib.sha256()
+    for module in (chunking, sentences):
+        h.update(Path(str(module.__file__)).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def reusable_chunks(previous: Path | None, settings: IndexSettings, model: str) -> dict[str, tuple[str, list[Chunk]]]:
+    """``{doc id: (text, chunks)}`` of the live version, when it was built with the same settings,
+    model and chunking code, and its files match their checksums (else empty): chunking is the
+    costliest step of a refresh after embedding (it counts word pieces again and again)."""
+    if previous is None:
+        return {}
+    try:
+        manifest = read_manifest(previous)
+        if (manifest.get("settings") != settings.fingerprint() or manifest["model"]["name"] != model
+                or manifest.get("chunker") != chunker_fingerprint()):
+            return {}
+        for name in ("documents.json", "chunks.npy", "sentences.npy"):
+            if manifest["files"].get(name) != file_sha256(previous / name):
+                return {}
+        raw = json.loads((previous / "documents.json").read_text(encoding="utf-8"))
+        chunks = np.load(previous / "chunks.npy", allow_pickle=False)
+        sentences = np.load(previous / "sentences.npy", allow_pickle=False)
+    except (OSError, ValueError, KeyError, TypeError, AmmtcQaError):
+        return {}
+    chunk_bounds = np.searchsorted(chunks[:, 0], np.arange(len(raw) + 1))
+    sentence_bounds = np.searchsorted(sentences[:, 0], np.arange(len(chunks) + 1))
+    out: dict[str, tuple[str, list[Chunk]]] = {}
+    for d, entry in enumerate(raw):
+        doc_chunks = []
+        for c in range(chunk_bounds[d], chunk_bounds[d + 1]):
+            spans = tuple((int(a), int(b)) for _, a, b in sentences[sentence_bounds[c]:sentence_bounds[c + 1]])
+            doc_chunks.append(Chunk(str(entry["doc_id"]), int(chunks[c, 1]), int(chunks[c, 2]), spans))
+        out[str(entry["doc_id"])] = (str(entry["text"]), doc_chunks)
+    return out
 
 
 def _previous_ids(previous: Path | None) -> set[str]:
@@ -182,10 +236,15 @@ def _load_npy(path: Path) -> np.ndarray:
 
 
 def load_index(index_dir: Path, *, verify_files: bool = True) -> IndexData | None:
-    """Load the live version of ``index_dir``; None when there is none yet."""
-    version = current_version(index_dir)
-    if version is None:
-        return None
+    """Load the live version of ``index_dir``; None when there is none yet.
+
+    A build in another process may switch to a new version and delete this one while it is
+    being read; the read then follows CURRENT to the new version (``store.read_live``).
+    """
+    return read_live(index_dir, lambda version: _load_version(version, verify_files))
+
+
+def _load_version(version: Path, verify_files: bool) -> IndexData:
     manifest = read_manifest(version)
     if verify_files:
         verify(version, manifest)

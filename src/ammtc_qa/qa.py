@@ -263,11 +263,14 @@ def _contained(a: str, b: str) -> float:
 def _check_question(question: object) -> str:
     if not isinstance(question, str):
         raise TypeError(f"question must be a string, not {type(question).__name__}")
-    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
+    # Clean only a bounded prefix: cleaning builds a list per character, so a gigabyte question
+    # would cost gigabytes. Leading whitespace/control characters beyond it count as empty.
+    head = question[:8 * MAX_QUESTION_CHARS]
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in head).strip()
     if not cleaned:
         raise ValueError("question is empty (or only whitespace/control characters)")
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        warnings.warn(f"question is {len(cleaned)} characters; only the first {MAX_QUESTION_CHARS} are used",
+    if len(cleaned) > MAX_QUESTION_CHARS or len(question) > len(head):
+        warnings.warn(f"question is {len(question)} characters; only the first {MAX_QUESTION_CHARS} are used",
                       TruncationWarning, stacklevel=3)
         cleaned = cleaned[:MAX_QUESTION_CHARS]
     return cleaned
@@ -306,7 +309,7 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     data, reasons = _try_load(index_path, corpus_path, settings, verify, raise_corrupt=rebuild == "never",
                               vector_kind=vector_kind)
     if rebuild == "always":
-        reasons = reasons or ["rebuild requested"]
+        reasons = [*reasons, "rebuild requested"]
     if reasons:
         if rebuild == "never":
             raise IndexUnavailableError(f"index at {index_path} is not usable: {'; '.join(reasons)}")
@@ -351,7 +354,10 @@ def _rebuild(corpus_path: Path, index_path: Path, settings: IndexSettings, reaso
         raise IndexUnavailableError(f"{corpus_path}: no usable article to index "
                                     f"({len(corpus.skipped)} file(s) skipped)")
     embedder = load_embedder(settings.model)
-    build_index(corpus, embedder, settings, index_path, progress=progress, vector_kind=vector_kind)
+    # a forced rebuild or a repair recomputes every passage; a stale index reuses unchanged ones
+    fresh = any(r == "rebuild requested" or r.startswith("index is corrupt") for r in reasons)
+    build_index(corpus, embedder, settings, index_path, progress=progress, vector_kind=vector_kind,
+                reuse_chunks=not fresh)
     data = load_index(index_path)
     assert data is not None
     return index_path, data
