@@ -60,11 +60,16 @@ def _split_long_sentence(text: str, span: tuple[int, int], count: TokenCounter,
             words.append((w_start, w_end))
         else:
             words.extend(_split_characters(text, w_start, w_end, count, max_tokens))
+    # Word pieces never span whitespace, so a piece's count is the sum of its words' counts:
+    # counting each word once keeps this linear in the sentence length.
     piece_start, last_end = words[0]
+    used = count(text[piece_start:last_end])
     for w_start, w_end in words[1:]:
-        if count(text[piece_start:w_end]) > max_tokens:
+        n = count(text[w_start:w_end])
+        if used + n > max_tokens:
             yield piece_start, last_end
-            piece_start = w_start
+            piece_start, used = w_start, 0
+        used += n
         last_end = w_end
     yield piece_start, last_end
 

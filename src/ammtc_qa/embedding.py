@@ -99,12 +99,20 @@ class Embedder:
                                         convert_to_numpy=True, normalize_embeddings=True)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def _cut(self, text: str, max_pieces: int) -> str:
+        """The longest prefix of ``text`` that is at most ``max_pieces`` word pieces."""
+        if self._backend is not None:
+            offsets = self._backend.encode(text, add_special_tokens=False).offsets
+            return text[: offsets[max_pieces - 1][1]]
+        ids = self.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"]
+        return self.tokenizer.decode(ids[:max_pieces])
+
     def encode_query(self, text: str) -> np.ndarray:
         """One question; cut to the model window with a warning, never silently."""
-        if not self.fits(text):
-            ids = self.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"]
-            text = self.tokenizer.decode(ids[: self.max_tokens - 2])
-            warnings.warn(f"question is {len(ids)} word pieces; only the first {self.max_tokens - 2} "
+        n = self.count_tokens(text)
+        if n + 2 > self.max_tokens:
+            text = self._cut(text, self.max_tokens - 2)
+            warnings.warn(f"question is {n} word pieces; only the first {self.max_tokens - 2} "
                           "are used by the embedding model", TruncationWarning, stacklevel=3)
         return self.encode([text])[0]
 

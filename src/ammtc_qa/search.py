@@ -85,14 +85,14 @@ class Searcher:
             fused = fused + self._rerank(question, cands.rows)
         order = self._diversify(cands.rows, fused, k, settings)
         passages = []
-        for i, also in order:
+        for i, also, selection_score in order:
             row = int(cands.rows[i])
             info = {"dense_rank": int(cands.dense_rank[i]), "lexical_rank": int(cands.lexical_rank[i]),
                     "dense": float(cands.dense[i]), "bm25": float(cands.lexical[i]),
                     "best_sentence": float(best_sentence[i]), "fused": float(fused[i]),
                     "meeting": _meeting_decision(meetings, bool(boosted[i]))} if explain else {}
             also_rows = [int(cands.rows[j]) for j in also]
-            passages.append(self._passage(row, float(fused[i]), query, also_rows, info))
+            passages.append(self._passage(row, selection_score, query, also_rows, info))
         return Answer(question, passages, notice, meetings.named or meetings.implied)
 
     # -- candidates ---------------------------------------------------------------------------
@@ -235,10 +235,13 @@ class Searcher:
         return 1.0 / (1.0 + np.exp(-scores))
 
     def _diversify(self, rows: np.ndarray, fused: np.ndarray, k: int,
-                   s: SearchSettings) -> list[tuple[int, list[int]]]:
+                   s: SearchSettings) -> list[tuple[int, list[int], float]]:
         """Greedy selection that penalises near-duplicates of passages already chosen.
 
-        Returns ``(candidate index, folded syndicated copies)``, best first. Passages of one
+        Returns ``(candidate index, folded syndicated copies, selection score)``, best first.
+        The selection score (fused score minus the redundancy penalty, in fused units) is what
+        a passage reports: penalties only grow as passages are chosen, so it never increases
+        down the list and the order and the scores agree. Passages of one
         article share its context header, so plain MMR would punish them for being from the
         same article; only similarity above ``duplicate_similarity`` counts as redundancy.
         """
@@ -249,6 +252,7 @@ class Searcher:
         rel = (fused[pool] - fused[pool].min()) / span
         chosen: list[int] = []
         folded: dict[int, list[int]] = {}
+        selected: dict[int, float] = {}
         remaining = list(range(len(pool)))
         while remaining and len(chosen) < k:
             scores = rel[remaining].copy()
@@ -265,7 +269,8 @@ class Searcher:
                     folded.setdefault(twin, []).append(int(pool[cand]))
                     continue
             chosen.append(cand)
-        return [(int(pool[c]), folded.get(c, [])) for c in chosen]
+            selected[cand] = float(fused[pool].min()) + span * float(scores[best])
+        return [(int(pool[c]), folded.get(c, []), selected[c]) for c in chosen]
 
     # -- output -------------------------------------------------------------------------------
     def _text(self, row: int) -> str:
