@@ -226,9 +226,10 @@ def test_reader_sees_old_or_new_index_never_a_mix_while_another_process_rebuilds
     assert len(seen_versions) >= 3, f"the reader saw too few versions to mean anything: {seen_versions}"
     assert set(seen_versions.values()) == {"A", "B"}
     assert _versions(index) == [(index / "CURRENT").read_text(encoding="utf-8").strip()]
-    if races:  # the known race, reproduced deterministically by test_reliability_store (strict xfail)
-        pytest.xfail(f"{len(races)} of {loads + len(races)} loads hit a version removed mid-read "
-                     f"(index.load_index does not use store.read_live yet): {races[0][:200]}")
+    # index.load_index follows CURRENT when a build removes the version being read
+    # (store.read_live), so a load that hits a removed version is now a failure, not a known race.
+    assert not races, (f"{len(races)} of {loads + len(races)} loads hit a version removed mid-read: "
+                       f"{races[0][:200]}")
 
 
 # --------------------------------------------------------------------------- builds killed with SIGKILL
