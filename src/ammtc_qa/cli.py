@@ -10,6 +10,17 @@ from collections.abc import Sequence
 
 from .errors import AmmtcQaError
 
+VECTOR_KIND_HELP = "FAISS index kind (auto, Flat, HNSW32, HNSW32,SQ8, IVF,SQ8)"
+
+
+def _change_options(p: argparse.ArgumentParser, strict_help: str | None = None) -> None:
+    """Options shared by the commands that change a corpus (add, update, remove)."""
+    if strict_help:
+        p.add_argument("--strict", action="store_true", help=strict_help)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--vector-kind", help=VECTOR_KIND_HELP)
+    _common(p)
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", help="corpus folder (default: the shipped corpus)")
@@ -135,30 +146,22 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--force", action="store_true", help="rebuild even if the index is current")
     p.add_argument("--strict", action="store_true", help="fail on the first bad corpus file")
-    p.add_argument("--vector-kind", help="FAISS index kind (auto, Flat, HNSW32, HNSW32,SQ8, IVF,SQ8)")
+    p.add_argument("--vector-kind", help=VECTOR_KIND_HELP)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("add", help="add articles (files, folders, .jsonl) to a corpus and refresh its index")
     p.add_argument("paths", nargs="+", metavar="PATH", help=".txt/.md/.html/.jsonl files or folders")
-    p.add_argument("--strict", action="store_true", help="fail (and change nothing) on any bad file")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--vector-kind", help="FAISS index kind (auto, Flat, HNSW32, HNSW32,SQ8, IVF,SQ8)")
-    _common(p)
+    _change_options(p, strict_help="fail (and change nothing) on any bad file")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("update", help="replace an article of a corpus by a new version of its file")
     p.add_argument("path", metavar="PATH", help="a file named like one in the corpus folder")
-    p.add_argument("--strict", action="store_true", help="fail if the file cannot be used")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--vector-kind", help="FAISS index kind (auto, Flat, HNSW32, HNSW32,SQ8, IVF,SQ8)")
-    _common(p)
+    _change_options(p, strict_help="fail if the file cannot be used")
     p.set_defaults(func=cmd_update)
 
     p = sub.add_parser("remove", help="remove articles (by doc id) from a corpus and refresh its index")
     p.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--vector-kind", help="FAISS index kind (auto, Flat, HNSW32, HNSW32,SQ8, IVF,SQ8)")
-    _common(p)
+    _change_options(p)
     p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("info", help="what is indexed: articles, passages, model, meetings, index age")
