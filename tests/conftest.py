@@ -81,6 +81,35 @@ def fake_encode(self, texts: list[str], **kwargs: object) -> np.ndarray:  # noqa
     return np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
 
 
+def build_tiny_index(root: Path, articles: dict[str, str], *, fake_vectors: bool = False) -> tuple[Path, Path]:
+    """Write ``articles`` into ``root/corpus`` and build ``root/index``; ``(corpus, index)``.
+
+    ``fake_vectors`` swaps the model's forward pass for ``fake_encode`` during the build, for
+    tests about files rather than relevance."""
+    import ammtc_qa
+    from ammtc_qa.embedding import Embedder
+
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in articles.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        if fake_vectors:
+            mp.setattr(Embedder, "encode", fake_encode)
+        ammtc_qa.load(corpus, root / "index")
+    return corpus, root / "index"
+
+
+def private_copy(base: tuple[Path, Path], dest: Path) -> tuple[Path, Path]:
+    """A copy of a built ``(corpus, index)`` pair under ``dest`` (mtimes preserved, so still current)."""
+    import shutil
+
+    corpus, index = dest / "corpus", dest / "index"
+    shutil.copytree(base[0], corpus)
+    shutil.copytree(base[1], index)
+    return corpus, index
+
+
 @pytest.fixture(scope="session")
 def fake_encoder() -> Callable[..., np.ndarray]:
     """``fake_encode`` itself, for tests that patch ``Embedder.encode`` only for a while."""

@@ -27,7 +27,7 @@ from ammtc_qa.corpus import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, read_corpus, stam
 from ammtc_qa.embedding import Embedder
 from ammtc_qa.index import load_index
 from ammtc_qa.store import read_manifest
-from conftest import ARTICLES, fake_encode
+from conftest import ARTICLES, build_tiny_index, fake_encode
 
 PANGOLIN_Q = "How many tonnes of pangolin scales did customs find?"
 
@@ -229,15 +229,7 @@ def _object_npy(marker: Path, tmp: Path) -> bytes:
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple[Path, Path]:  # noqa: ANN001
-    root = tmp_path_factory.mktemp("pickles")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in ARTICLES.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Embedder, "encode", fake_encode)
-        ammtc_qa.load(corpus, root / "index")
-    return corpus, root / "index"
+    return build_tiny_index(tmp_path_factory.mktemp("pickles"), ARTICLES, fake_vectors=True)
 
 
 def test_a_pickle_planted_as_any_index_file_is_refused_never_run(pristine: tuple[Path, Path], tmp_path: Path) -> None:

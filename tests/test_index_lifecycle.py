@@ -25,6 +25,7 @@ from ammtc_qa import CorpusError, CorpusWarning, IndexCorruptError, IndexSetting
 from ammtc_qa.corpus import read_corpus
 from ammtc_qa.embedding import Embedder
 from ammtc_qa.index import load_index
+from conftest import build_tiny_index, private_copy
 
 PANGOLIN_Q = "How many tonnes of pangolin scales did customs find?"
 
@@ -43,22 +44,13 @@ def leftovers(index: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory, articles: dict[str, str], embedder) -> tuple[Path, Path]:  # noqa: ANN001
-    root = tmp_path_factory.mktemp("base")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in articles.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    ammtc_qa.load(corpus, root / "index")
-    return corpus, root / "index"
+    return build_tiny_index(tmp_path_factory.mktemp("base"), articles)
 
 
 @pytest.fixture
 def built(base: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
     """A private copy of the base corpus and its current index (mtimes preserved)."""
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(base[0], corpus)
-    shutil.copytree(base[1], index)
-    return corpus, index
+    return private_copy(base, tmp_path)
 
 
 # --------------------------------------------------------------------------- reading a corpus

@@ -23,7 +23,7 @@ from ammtc_qa.cli import main
 from ammtc_qa.embedding import Embedder
 from ammtc_qa.index import load_index
 from ammtc_qa.store import MANIFEST, VersionWriter, read_live, read_manifest, verify
-from conftest import ARTICLES, fake_encode
+from conftest import ARTICLES, build_tiny_index, fake_encode, private_copy
 
 PANGOLIN_Q = "How many tonnes of pangolin scales did customs find?"
 
@@ -34,23 +34,12 @@ def current(index: Path) -> str:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple[Path, Path]:  # noqa: ANN001
-    root = tmp_path_factory.mktemp("store-base")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in ARTICLES.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Embedder, "encode", fake_encode)
-        ammtc_qa.load(corpus, root / "index")
-    return corpus, root / "index"
+    return build_tiny_index(tmp_path_factory.mktemp("store-base"), ARTICLES, fake_vectors=True)
 
 
 @pytest.fixture
 def built(base: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(base[0], corpus)
-    shutil.copytree(base[1], index)
-    return corpus, index
+    return private_copy(base, tmp_path)
 
 
 def publish_copy(index: Path) -> str:
