@@ -5,13 +5,15 @@
    notice; a named meeting restricts candidates to articles that mention it; an implied one
    boosts them.
 2. Candidates come from dense search (FAISS) and BM25, each over header + passage.
-3. The lists are fused (reciprocal rank fusion, or a convex mix of normalised scores), with
-   a third signal: the best sentence's similarity to the question, which rewards a passage
-   that *contains* the answer over one that is merely on topic.
-4. Maximal marginal relevance picks the final list, so several parts of a multi-part
-   answer are shown instead of near-copies of one; a syndicated copy of a chosen passage
-   from another article is folded into it as "also reported by".
-5. Highlights: the sentences of each passage closest to the question.
+3. The lists are fused (a convex mix of normalised scores by default, or reciprocal rank
+   fusion), with a third signal: the best sentence's similarity to the question, which
+   rewards a passage that *contains* the answer over one that is merely on topic.
+4. The top fused candidates are rescored at sentence level: a sentence also earns the
+   idf-weighted share of the question's terms it holds.
+5. A greedy selection penalises near-duplicates of passages already chosen, so several parts
+   of a multi-part answer are shown instead of near-copies of one; a syndicated copy of a
+   chosen passage from another article is folded into it as "also reported by".
+6. Highlights: the sentences of each passage closest to the question.
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ class Searcher:
         notice = unknown_notice(meetings.unknown, self.catalog) if meetings.unknown else None
         allowed = self._allowed_rows(meetings.named)
         query = self.embedder.encode_query(question)
-        cands = self._candidates(question, query, allowed, settings)
+        q_tokens = tokenize(question)
+        cands = self._candidates(q_tokens, query, allowed, settings)
         if len(cands.rows) == 0:
             return Answer(question, [], notice or "No passage matches the question.", meetings.named)
         best_sentence = self._best_sentence_similarity(cands.rows, query)
@@ -79,7 +82,7 @@ class Searcher:
                    else np.zeros(len(cands.rows), dtype=bool))
         fused = self._fuse(cands, best_sentence, boosted, settings)
         if settings.sentence_lexical_weight and settings.sentence_weight:
-            best_sentence, fused = self._rescore_sentences(question, query, cands, best_sentence, boosted, fused,
+            best_sentence, fused = self._rescore_sentences(q_tokens, query, cands, best_sentence, boosted, fused,
                                                            settings)
         if self.reranker is not None:
             fused = fused + self._rerank(question, cands.rows)
@@ -106,10 +109,10 @@ class Searcher:
         docs = sorted(set().union(*(self.catalog.docs_mentioning.get(k, frozenset()) for k in keys)))
         return np.isin(self.doc_of_chunk[rows], docs)
 
-    def _candidates(self, question: str, query: np.ndarray, allowed: np.ndarray | None,
+    def _candidates(self, q_tokens: list[str], query: np.ndarray, allowed: np.ndarray | None,
                     settings: SearchSettings) -> _Candidates:
-        d_scores, d_rows = self.data.dense.search(query, settings.dense_depth, allowed)
-        lex_all = self.data.lexical.scores(tokenize(question))
+        _, d_rows = self.data.dense.search(query, settings.dense_depth, allowed)
+        lex_all = self.data.lexical.scores(q_tokens)
         if allowed is not None:
             masked = np.full_like(lex_all, -np.inf)
             masked[allowed] = lex_all[allowed]
@@ -134,12 +137,11 @@ class Searcher:
     def _vectors(self, rows: np.ndarray) -> np.ndarray:
         return self.data.dense.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
-    def _rescore_sentences(self, question: str, query: np.ndarray, cands: _Candidates, best_sentence: np.ndarray,
-                           boosted: np.ndarray, fused: np.ndarray,
+    def _rescore_sentences(self, q_tokens: list[str], query: np.ndarray, cands: _Candidates,
+                           best_sentence: np.ndarray, boosted: np.ndarray, fused: np.ndarray,
                            s: SearchSettings) -> tuple[np.ndarray, np.ndarray]:
         """Second stage on the top fused candidates: a sentence's score becomes its cosine plus
         ``sentence_lexical_weight`` times the idf-weighted share of question terms it holds."""
-        q_tokens = tokenize(question)
         idf = self.data.lexical.idf(q_tokens)
         total = sum(idf.values())
         if total <= 0:
