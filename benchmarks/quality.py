@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import re
 import subprocess
 import sys
 import time
@@ -44,10 +43,11 @@ from common import (
     write_corpus,
 )
 
+from ammtc_qa.chunking import paragraph_spans
+
 SQUAD_QUERIES = 300
 QUICK_QUERIES = 200
 CHUNK_CHARS = 800
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 # --------------------------------------------------------------------------- duck-typed retrievers
@@ -105,15 +105,6 @@ def char_chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:
             spans.append((pos, end))
         pos = end
     return spans
-
-
-def paragraph_spans(text: str) -> list[tuple[int, int]]:
-    spans, pos = [], 0
-    for m in _PARAGRAPH_BREAK.finditer(text):
-        spans.append((pos, m.start()))
-        pos = m.end()
-    spans.append((pos, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
 class DenseChunks(_Retriever):
