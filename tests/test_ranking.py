@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import ammtc_qa
-from ammtc_qa.lexical import tokenize
+from ammtc_qa.lexical import LexicalIndex, question_tokens, tokenize
 
 PROPOSALS = (
     "At the meeting, the Minister of Public Security proposed three measures. Firstly, member states "
@@ -88,6 +88,16 @@ def test_numbers_and_meeting_keys_survive_tokenization() -> None:
     assert "ammtc_9" in tokens and "ammtc_19" in tokens
     assert "1,584.36" in tokens and "2019" in tokens and "9" in tokens
     assert tokenize("AMMTC 9") != tokenize("AMMTC 19")
+
+
+def test_question_words_match_nothing_in_passages() -> None:
+    # "which" asks in a question and relates in a passage: a passage must not score for it.
+    assert question_tokens("Which city hosted AMMTC 9?") == [t for t in tokenize("city hosted AMMTC 9")]
+    assert "which" in tokenize("The plan, which was adopted, hosted")
+    index = LexicalIndex.build(["The plan, which was adopted, which many backed.", "Hanoi hosted the talks.",
+                                "Officials met in Hanoi."])
+    scores = index.scores(question_tokens("Which city hosted the talks?"))
+    assert scores[0] == 0 and scores[1] > 0
 
 
 def test_explain_shows_every_signal(twins: ammtc_qa.QA) -> None:

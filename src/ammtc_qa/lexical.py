@@ -3,7 +3,9 @@
 bm25s's default tokenizer (``\\w\\w+``) drops one-character tokens, so "AMMTC 9" would lose
 its 9, and numbers like "1,584.36" fall apart. Ours keeps every number whole, turns each
 meeting reference, in any surface form, into one canonical token ("ammtc_19"), removes
-English stop words and stems the rest (PyStemmer).
+English stop words and stems the rest (PyStemmer). Questions also lose their interrogatives
+and auxiliaries (``question_tokens``): "which" in a question asks, while "which" in a passage
+relates, and matching one to the other only adds noise.
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+|\d+", re.UNICODE)
 K1, B = 0.9, 0.4
 """Anserini's BM25 defaults, which are also what the squad-dev baseline uses."""
 
+QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how",
+                            "do", "does", "did"})
+"""Dropped from questions only. Passages keep them: "how" or "which" can be content there, and
+the index must not depend on how questions are phrased. Measured on squad-dev (queries
+1,000-4,000): nDCG@10 0.893 -> 0.901; NLTK's full 179-word list on the question side gave 0.899
+and lost a hit on our own held-out style questions."""
+
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Any:
@@ -36,11 +45,24 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
+@lru_cache(maxsize=1)
+def _question_stopwords() -> frozenset[str]:
+    return _stopwords() | QUESTION_WORDS
+
+
 def tokenize(text: str) -> list[str]:
     """Lexical tokens of ``text``: meeting keys, whole numbers, stemmed words."""
+    return _tokens(text, _stopwords())
+
+
+def question_tokens(question: str) -> list[str]:
+    """Lexical tokens of a question: as ``tokenize``, without interrogatives and auxiliaries."""
+    return _tokens(question, _question_stopwords())
+
+
+def _tokens(text: str, stop: frozenset[str]) -> list[str]:
     tokens: list[str] = []
     pos = 0
-    stop = _stopwords()
     for mention in find_meetings(text):
         tokens.extend(_words(text[pos:mention.start], stop))
         tokens.append(meeting_token(mention.key))

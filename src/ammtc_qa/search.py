@@ -27,7 +27,7 @@ import numpy as np
 from .answer import Answer, Passage
 from .embedding import Embedder
 from .index import IndexData
-from .lexical import tokenize
+from .lexical import question_tokens, tokenize
 from .questions import MeetingCatalog, analyse, unknown_notice
 from .settings import SearchSettings
 
@@ -73,7 +73,7 @@ class Searcher:
         notice = unknown_notice(meetings.unknown, self.catalog) if meetings.unknown else None
         allowed = self._allowed_rows(meetings.named)
         query = self.embedder.encode_query(question)
-        q_tokens = tokenize(question)
+        q_tokens = question_tokens(question)
         cands = self._candidates(q_tokens, query, allowed, settings)
         if len(cands.rows) == 0:
             return Answer(question, [], notice or "No passage matches the question.", meetings.named)
