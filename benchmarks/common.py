@@ -23,6 +23,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = HERE / ".cache"
 DEV_QUESTIONS = Path("/work/shared/eval/dev.jsonl")
+BLIND_QUESTIONS = Path(__file__).parent / "questions" / "blind.jsonl"
+"""Our second question set, written without seeing the library (see questions/README.md)."""
 SCORE_PY = Path("/work/shared/eval/score.py")
 SQUAD = Path("/work/shared/bench/squad-dev")
 BATCH_SIZE = 64

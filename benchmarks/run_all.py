@@ -101,6 +101,14 @@ def quality_md(r: dict) -> list[str]:
     else:
         lines += [f"score.py parity run failed: `{sp['error']}`", ""]
     lines += [f"Misses of ours: {', '.join(d['ours']['misses']) or 'none'}.", ""]
+    b = r.get("blind")
+    if b:
+        lines += [f"### Blind questions ({b['questions']} questions, benchmarks/questions/blind.jsonl)", "",
+                  "Written by a session that read only the articles, never the library (see "
+                  "benchmarks/questions/README.md); scored exactly like the dev questions above.", ""]
+        rows = [[key, *[b[n].get(key) for n in names], goal] for key, goal in DEV_METRICS]
+        lines += table(["metric", "ours", "(a) dense800", "(b) bm25-paragraphs", "target (eval README)"], rows)
+        lines += [f"Misses of ours: {', '.join(b['ours']['misses']) or 'none'}.", ""]
     lines += [f"### squad-dev ({s['paragraphs']} paragraphs, {s['queries']} queries: {s['query_selection']})", "",
               "Scored by `ammtc_qa.beir.score_run` (ir_measures). Ours: `qa.ask(q, k=100)` folded to documents "
               "with `passages_to_run`; baselines: top 100 passages folded the same way. (b) indexes title + text.",
