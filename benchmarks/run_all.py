@@ -73,6 +73,14 @@ DEV_METRICS = [("hit@1", "≥ 0.90"), ("hit@5", "≥ 1.00"), ("mrr@10", "≥ 0.9
 SQUAD_METRICS = ["nDCG@10", "R@10", "R@100", "RR@10"]
 
 
+QUESTION_HEADER = ["metric", "ours", "(a) dense800", "(b) bm25-paragraphs", "target (eval README)"]
+
+
+def question_rows(d: dict, names: list[str]) -> list[list[object]]:
+    """One row per question-set metric: each system's value, then the eval README's target."""
+    return [[key, *[d[n].get(key) for n in names], goal] for key, goal in DEV_METRICS]
+
+
 def quality_md(r: dict) -> list[str]:
     lines = ["## 1. Quality", ""]
     if "error" in r:
@@ -86,12 +94,8 @@ def quality_md(r: dict) -> list[str]:
               "Baselines: (a) `dense800` = 800-character chunks of the cleaned documents + all-MiniLM-L6-v2 + "
               "flat FAISS; (b) `bm25-paragraphs` = bm25s (k1 0.9, b 0.4) over blank-line paragraphs of the "
               "cleaned documents, English stop words, PyStemmer. Baselines never abstain.", ""]
-    rows = []
-    for key, goal in DEV_METRICS:
-        vals = [d[n].get(key) for n in names]
-        rows.append([key, *vals, goal])
-    rows.append(["passages indexed", *[d["passages_indexed"][n] for n in names], ""])
-    lines += table(["metric", "ours", "(a) dense800", "(b) bm25-paragraphs", "target (eval README)"], rows)
+    rows = question_rows(d, names) + [["passages indexed", *[d["passages_indexed"][n] for n in names], ""]]
+    lines += table(QUESTION_HEADER, rows)
     sp = d.get("score_py_ours", {})
     if "error" not in sp:
         keys = ["hit@1", "hit@5", "mrr@10", "cover@10(multi-part)", "wrong_meeting@5", "boilerplate@5",
@@ -106,8 +110,7 @@ def quality_md(r: dict) -> list[str]:
         lines += [f"### Blind questions ({b['questions']} questions, benchmarks/questions/blind.jsonl)", "",
                   "Written by a session that read only the articles, never the library (see "
                   "benchmarks/questions/README.md); scored exactly like the dev questions above.", ""]
-        rows = [[key, *[b[n].get(key) for n in names], goal] for key, goal in DEV_METRICS]
-        lines += table(["metric", "ours", "(a) dense800", "(b) bm25-paragraphs", "target (eval README)"], rows)
+        lines += table(QUESTION_HEADER, question_rows(b, names))
         lines += [f"Misses of ours: {', '.join(b['ours']['misses']) or 'none'}.", ""]
     lines += [f"### squad-dev ({s['paragraphs']} paragraphs, {s['queries']} queries: {s['query_selection']})", "",
               "Scored by `ammtc_qa.beir.score_run` (ir_measures). Ours: `qa.ask(q, k=100)` folded to documents "

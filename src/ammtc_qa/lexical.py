@@ -28,7 +28,7 @@ QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "wh
 """Dropped from questions only. Passages keep them: "how" or "which" can be content there, and
 the index must not depend on how questions are phrased. Measured on squad-dev (queries
 1,000-4,000): nDCG@10 0.893 -> 0.901; NLTK's full 179-word list on the question side gave 0.899
-and lost a hit on our own held-out style questions."""
+and lost a hit on the blind question set (benchmarks/questions/blind.jsonl)."""
 
 
 @lru_cache(maxsize=1)
