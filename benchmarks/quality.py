@@ -200,12 +200,14 @@ def score_py_parity() -> dict[str, Any]:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def dev_quality(embedder: Any, question_file: Path, parity: bool = True) -> dict[str, Any]:
+def question_sets_quality(embedder: Any) -> dict[str, dict[str, Any]]:
+    """The dev and blind question sets, each scored on ours and both baselines (built once)."""
+    from common import BLIND_QUESTIONS, DEV_QUESTIONS
+
     import ammtc_qa
     from ammtc_qa.evaluation import evaluate, load_questions
 
     qa = ammtc_qa.load()
-    questions = load_questions(question_file)
     boiler = judge_boilerplate()
     docs = qa.documents()
     systems: dict[str, Any] = {
@@ -213,16 +215,20 @@ def dev_quality(embedder: Any, question_file: Path, parity: bool = True) -> dict
         "dense800": DenseChunks(docs, embedder.model),
         "bm25-paragraphs": BM25Paragraphs(docs),
     }
-    out: dict[str, Any] = {"questions": len(questions), "judge_boilerplate_phrases": len(boiler)}
-    for name, system in systems.items():
-        report = evaluate(system, questions, k=5, deep=10, boilerplate=boiler)
-        out[name] = {k: v for k, v in report.metrics.items() if not k.startswith("ask_")}
-        out[name]["misses"] = [m.id for m in report.misses]
-    out["passages_indexed"] = {"ours": int(qa.info()["chunks"]), "dense800": len(systems["dense800"].spans),
-                               "bm25-paragraphs": len(systems["bm25-paragraphs"].spans)}
-    if parity:
-        out["score_py_ours"] = score_py_parity()
-    return out
+    passages = {"ours": int(qa.info()["chunks"]), "dense800": len(systems["dense800"].spans),
+                "bm25-paragraphs": len(systems["bm25-paragraphs"].spans)}
+    results: dict[str, dict[str, Any]] = {}
+    for set_name, path in (("dev", DEV_QUESTIONS), ("blind", BLIND_QUESTIONS)):
+        questions = load_questions(path)
+        out: dict[str, Any] = {"questions": len(questions), "judge_boilerplate_phrases": len(boiler)}
+        for name, system in systems.items():
+            report = evaluate(system, questions, k=5, deep=10, boilerplate=boiler)
+            out[name] = {k: v for k, v in report.metrics.items() if not k.startswith("ask_")}
+            out[name]["misses"] = [m.id for m in report.misses]
+        out["passages_indexed"] = passages
+        results[set_name] = out
+    results["dev"]["score_py_ours"] = score_py_parity()
+    return results
 
 
 # --------------------------------------------------------------------------- squad-dev
@@ -277,10 +283,7 @@ def run(quick: bool = False, full: bool = False) -> dict[str, Any]:
     from ammtc_qa.embedding import load_embedder
 
     embedder = load_embedder()
-    from common import BLIND_QUESTIONS, DEV_QUESTIONS
-
-    return {"dev": dev_quality(embedder, DEV_QUESTIONS), "blind": dev_quality(embedder, BLIND_QUESTIONS, parity=False),
-            "squad": squad_quality(embedder, quick, full)}
+    return {**question_sets_quality(embedder), "squad": squad_quality(embedder, quick, full)}
 
 
 def main() -> None:
