@@ -320,3 +320,44 @@ def test_builds_killed_at_random_moments_leave_the_previous_index(builder: Build
     qa = ammtc_qa.load(b, index, rebuild="never")
     assert "9.5 tonnes" in qa.ask(QUESTION, k=1).passages[0].text
     print("kills:", outcomes)
+
+
+POISONED_TQDM_LOCK = """
+import os, signal, sys, time
+from tqdm.std import tqdm
+import ammtc_qa.embedding  # noqa: F401  (registers the fork hook under test)
+if sys.argv[1] == "without-hook":
+    os.register_at_fork(after_in_child=lambda: tqdm.set_lock(shared))
+shared = tqdm.get_lock()  # the process-shared lock every fork inherits
+poisoner = os.fork()
+if poisoner == 0:  # a sibling killed while inside tqdm
+    shared.acquire()
+    os.kill(os.getpid(), signal.SIGKILL)
+os.waitpid(poisoner, 0)
+worker = os.fork()
+if worker == 0:  # what SentenceTransformer.encode does with its bar off
+    tqdm(range(3), disable=True).close()
+    os._exit(0)
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    done, status = os.waitpid(worker, os.WNOHANG)
+    if done:
+        print("finished" if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else f"status {status}")
+        break
+    time.sleep(0.05)
+else:
+    os.kill(worker, signal.SIGKILL)
+    print("hung")
+"""
+
+
+@pytest.mark.parametrize("mode,expected", [("with-hook", "finished"), ("without-hook", "hung")])
+def test_a_sibling_killed_inside_tqdm_does_not_hang_later_forks(tmp_path: Path, mode: str, expected: str) -> None:
+    # In a fresh interpreter: the poisoned lock must not touch this test process's tqdm. The
+    # "without-hook" run puts the shared lock back after the library's hook, and must hang: it
+    # shows the scenario is real, so "finished" means the hook is what saved the worker.
+    script = tmp_path / "poisoned_tqdm_lock.py"
+    script.write_text(POISONED_TQDM_LOCK, encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert out.stdout.strip() == expected, out.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -115,6 +116,32 @@ class Embedder:
             warnings.warn(f"question is {n} word pieces; only the first {self.max_tokens - 2} "
                           "are used by the embedding model", TruncationWarning, stacklevel=3)
         return self.encode([text])[0]
+
+
+def _own_tqdm_lock_in_child() -> None:
+    """Give a forked child a tqdm lock of its own.
+
+    sentence-transformers' ``encode`` makes a tqdm even with its bar off, and every tqdm takes
+    tqdm's lock: a semaphore shared by every process forked from the one that created it. A
+    process killed while holding it (SIGKILL, the OOM killer, a worker of a forking server)
+    leaves it taken for good, and every process forked from the same parent then hangs at its
+    next ``encode``. A child gets a private lock instead; a pool initializer that calls
+    ``tqdm.set_lock`` runs after this hook and still wins.
+    """
+    std = sys.modules.get("tqdm.std")
+    if std is None:  # no tqdm imported before the fork: nothing inherited
+        return
+    lock = threading.RLock()
+    pending = [std.tqdm]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls is std.tqdm or "_lock" in vars(cls):
+            cls._lock = lock
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_own_tqdm_lock_in_child)
 
 
 def _counting_copy(tokenizer: Any) -> Any:
