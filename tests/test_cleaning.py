@@ -648,3 +648,50 @@ def test_markdown_heading_marks_are_stripped() -> None:
 def test_hash_marks_are_text_outside_markdown() -> None:
     cleaned = clean(MARKDOWN_ARTICLE)
     assert cleaned.title == "# Sylvania senior officials agree border plan"
+
+
+def _normalise_reference(raw: str) -> tuple[str, list[int], list[int]]:
+    """The character-by-character definition that ``_normalise``'s bulk ASCII path must equal."""
+    import unicodedata
+
+    from ammtc_qa.cleaning import _LINE_BREAKS, _SPACE_LIKE, _is_continuation
+
+    out, starts, ends = [], [], []
+    i, n = 0, len(raw)
+    while i < n:
+        ch = raw[i]
+        if ch == "\r" or ch in _LINE_BREAKS:
+            j = i + 2 if ch == "\r" and raw[i + 1 : i + 2] == "\n" else i + 1
+            out.append("\n")
+            starts.append(i)
+            ends.append(j)
+            i = j
+            continue
+        j = i + 1
+        while j < n and _is_continuation(raw[j]):
+            j += 1
+        chunk = raw[i:j]
+        if j - i > 1 or not ch.isascii():
+            chunk = unicodedata.normalize("NFC", "".join(_SPACE_LIKE.get(c, c) for c in chunk))
+        for c in chunk:
+            out.append(c)
+            starts.append(i)
+            ends.append(j)
+        i = j
+    return "".join(out), starts, ends
+
+
+def test_normalise_bulk_ascii_path_equals_the_per_character_definition() -> None:
+    import random
+
+    from ammtc_qa.cleaning import _normalise
+
+    # ASCII (with CR, VT, FF), line and space look-alikes, combining marks after ASCII letters,
+    # Hangul jamo, precomposed and decomposed Vietnamese, and an astral character.
+    alphabet = list("ab Z.\n\t") + ["\r", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u00a0", "\u202f",
+                                    "\u0301", "\u0323", "\u0302", "\u1100", "\u1161", "\u11a8", "é", "ạ",
+                                    "e\u0301", "\u1ec7", "😀"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert _normalise(raw) == _normalise_reference(raw), repr(raw)

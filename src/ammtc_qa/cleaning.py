@@ -75,6 +75,10 @@ _SPACE_LIKE = {"\u00a0": " ", "\u202f": " ", "\u2007": " "}
 _LINE_BREAKS = {"\u2028", "\u2029", "\x85", "\x0b", "\x0c"}
 
 
+_PLAIN_RUN = re.compile(r"[\x00-\x0a\x0e-\x7f]+")
+"""ASCII other than CR, VT and FF: characters that normalisation leaves as they are."""
+
+
 def _is_continuation(ch: str) -> bool:
     """True for characters NFC may fold into the preceding one (combining marks, Hangul V/T jamo)."""
     return unicodedata.combining(ch) != 0 or "\u1160" <= ch <= "\u11ff"
@@ -93,6 +97,17 @@ def _normalise(raw: str) -> tuple[str, list[int], list[int]]:
     ends: list[int] = []
     i, n = 0, len(raw)
     while i < n:
+        plain = _PLAIN_RUN.match(raw, i)
+        if plain:  # ASCII that maps to itself, one char each: copied in bulk (most of any text)
+            j = plain.end()
+            if j < n and _is_continuation(raw[j]):
+                j -= 1  # the run's last char starts a cluster with what follows
+            if j > i:
+                out.append(raw[i:j])
+                starts.extend(range(i, j))
+                ends.extend(range(i + 1, j + 1))
+                i = j
+                continue
         ch = raw[i]
         if ch == "\r" or ch in _LINE_BREAKS:
             j = i + 2 if ch == "\r" and raw[i + 1 : i + 2] == "\n" else i + 1
