@@ -128,6 +128,9 @@ def _number(text: str | None) -> int | None:
 class _KindPatterns:
     kind: str
     patterns: tuple[re.Pattern[str], ...]
+    trigger: re.Pattern[str]
+    """The acronym or the expanded name: every reading of this kind contains one, so a text
+    without either is skipped (the full patterns try an ordinal at every position: slow)."""
 
 
 def _named(template: str, **names: str) -> str:
@@ -161,7 +164,8 @@ def _compile_kind(kind: str, name: str) -> _KindPatterns:
         r"(?<![\w-])" + _named(ordinal, d="bd", s="bs") + rf"\s+(?:ASEAN\s+)?{acro}(?![\w])",
         re.IGNORECASE,
     )
-    return _KindPatterns(kind, (expanded, acronym_then_number, number_then_acronym))
+    trigger = re.compile(rf"{re.escape(kind)}|{name}", re.IGNORECASE)
+    return _KindPatterns(kind, (expanded, acronym_then_number, number_then_acronym), trigger)
 
 
 _KIND_PATTERNS: tuple[_KindPatterns, ...] = tuple(
@@ -191,6 +195,8 @@ def _candidates(text: str) -> Iterable[tuple[int, int, str, bool]]:
     """(start, end, key, is_full_name) for every reading; is_full_name marks an expanded name with
     its own ordinal ("the 7th ASEAN Ministerial Meeting ...")."""
     for kp in _KIND_PATTERNS:
+        if not kp.trigger.search(text):
+            continue
         for index, pattern in enumerate(kp.patterns):
             for match in pattern.finditer(text):
                 groups = match.groupdict()
