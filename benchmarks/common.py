@@ -25,6 +25,8 @@ CACHE = HERE / ".cache"
 DEV_QUESTIONS = Path("/work/shared/eval/dev.jsonl")
 BLIND_QUESTIONS = Path(__file__).parent / "questions" / "blind.jsonl"
 """Our second question set, written without seeing the library (see questions/README.md)."""
+BLIND2_QUESTIONS = Path(__file__).parent / "questions" / "blind2.jsonl"
+"""A third set, written the same way later, after the defaults were fixed (see questions/README.md)."""
 SCORE_PY = Path("/work/shared/eval/score.py")
 SQUAD = Path("/work/shared/bench/squad-dev")
 BATCH_SIZE = 64

@@ -201,8 +201,8 @@ def score_py_parity() -> dict[str, Any]:
 
 
 def question_sets_quality(embedder: Any) -> dict[str, dict[str, Any]]:
-    """The dev and blind question sets, each scored on ours and both baselines (built once)."""
-    from common import BLIND_QUESTIONS, DEV_QUESTIONS
+    """The dev and both blind question sets, each scored on ours and both baselines (built once)."""
+    from common import BLIND2_QUESTIONS, BLIND_QUESTIONS, DEV_QUESTIONS
 
     import ammtc_qa
     from ammtc_qa.evaluation import evaluate, load_questions
@@ -218,7 +218,7 @@ def question_sets_quality(embedder: Any) -> dict[str, dict[str, Any]]:
     passages = {"ours": int(qa.info()["chunks"]), "dense800": len(systems["dense800"].spans),
                 "bm25-paragraphs": len(systems["bm25-paragraphs"].spans)}
     results: dict[str, dict[str, Any]] = {}
-    for set_name, path in (("dev", DEV_QUESTIONS), ("blind", BLIND_QUESTIONS)):
+    for set_name, path in (("dev", DEV_QUESTIONS), ("blind", BLIND_QUESTIONS), ("blind2", BLIND2_QUESTIONS)):
         questions = load_questions(path)
         out: dict[str, Any] = {"questions": len(questions), "judge_boilerplate_phrases": len(boiler)}
         for name, system in systems.items():

@@ -104,14 +104,17 @@ def quality_md(r: dict) -> list[str]:
                   ", ".join(f"{k} {f(sp.get(k))}" for k in keys) + ".", ""]
     else:
         lines += [f"score.py parity run failed: `{sp['error']}`", ""]
-    lines += [f"Misses of ours: {', '.join(d['ours']['misses']) or 'none'}.", ""]
-    b = r.get("blind")
-    if b:
-        lines += [f"### Blind questions ({b['questions']} questions, benchmarks/questions/blind.jsonl)", "",
+    lines += ["Questions with a problem in ours' top 5 (no evidence, a part missing, another meeting's "
+              f"passage, boilerplate): {', '.join(d['ours']['misses']) or 'none'}.", ""]
+    for key, title in (("blind", "Blind questions"), ("blind2", "Second blind set")):
+        b = r.get(key)
+        if not b:
+            continue
+        lines += [f"### {title} ({b['questions']} questions, benchmarks/questions/{key}.jsonl)", "",
                   "Written by a session that read only the articles, never the library (see "
                   "benchmarks/questions/README.md); scored exactly like the dev questions above.", ""]
         lines += table(QUESTION_HEADER, question_rows(b, names))
-        lines += [f"Misses of ours: {', '.join(b['ours']['misses']) or 'none'}.", ""]
+        lines += [f"Questions with a problem in ours' top 5: {', '.join(b['ours']['misses']) or 'none'}.", ""]
     lines += [f"### squad-dev ({s['paragraphs']} paragraphs, {s['queries']} queries: {s['query_selection']})", "",
               "Scored by `ammtc_qa.beir.score_run` (ir_measures). Ours: `qa.ask(q, k=100)` folded to documents "
               "with `passages_to_run`; baselines: top 100 passages folded the same way. (b) indexes title + text.",
