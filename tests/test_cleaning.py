@@ -651,32 +651,16 @@ def test_hash_marks_are_text_outside_markdown() -> None:
 
 
 def _normalise_reference(raw: str) -> tuple[str, list[int], list[int]]:
-    """The character-by-character definition that ``_normalise``'s bulk ASCII path must equal."""
-    import unicodedata
-
-    from ammtc_qa.cleaning import _LINE_BREAKS, _SPACE_LIKE, _is_continuation
+    """``_normalise`` defined one cluster at a time: what its bulk ASCII path must equal."""
+    from ammtc_qa.cleaning import _normalise_cluster
 
     out, starts, ends = [], [], []
-    i, n = 0, len(raw)
-    while i < n:
-        ch = raw[i]
-        if ch == "\r" or ch in _LINE_BREAKS:
-            j = i + 2 if ch == "\r" and raw[i + 1 : i + 2] == "\n" else i + 1
-            out.append("\n")
-            starts.append(i)
-            ends.append(j)
-            i = j
-            continue
-        j = i + 1
-        while j < n and _is_continuation(raw[j]):
-            j += 1
-        chunk = raw[i:j]
-        if j - i > 1 or not ch.isascii():
-            chunk = unicodedata.normalize("NFC", "".join(_SPACE_LIKE.get(c, c) for c in chunk))
-        for c in chunk:
-            out.append(c)
-            starts.append(i)
-            ends.append(j)
+    i = 0
+    while i < len(raw):
+        chunk, j = _normalise_cluster(raw, i)
+        out.append(chunk)
+        starts += [i] * len(chunk)
+        ends += [j] * len(chunk)
         i = j
     return "".join(out), starts, ends
 

@@ -84,6 +84,21 @@ def _is_continuation(ch: str) -> bool:
     return unicodedata.combining(ch) != 0 or "\u1160" <= ch <= "\u11ff"
 
 
+def _normalise_cluster(raw: str, i: int) -> tuple[str, int]:
+    """``(normalised text, end)`` of the cluster starting at ``raw[i]``: a line break (CRLF as one),
+    or a character with the combining marks that follow it, NFC-composed and NBSP-folded."""
+    ch = raw[i]
+    if ch == "\r" or ch in _LINE_BREAKS:
+        return "\n", i + 2 if ch == "\r" and raw[i + 1 : i + 2] == "\n" else i + 1
+    j = i + 1
+    while j < len(raw) and _is_continuation(raw[j]):
+        j += 1
+    chunk = raw[i:j]
+    if j - i > 1 or not ch.isascii():
+        chunk = unicodedata.normalize("NFC", "".join(_SPACE_LIKE.get(c, c) for c in chunk))
+    return chunk, j
+
+
 def _normalise(raw: str) -> tuple[str, list[int], list[int]]:
     """Normalise line endings, NBSP and Unicode form, remembering where each char came from.
 
@@ -108,24 +123,10 @@ def _normalise(raw: str) -> tuple[str, list[int], list[int]]:
                 ends.extend(range(i + 1, j + 1))
                 i = j
                 continue
-        ch = raw[i]
-        if ch == "\r" or ch in _LINE_BREAKS:
-            j = i + 2 if ch == "\r" and raw[i + 1 : i + 2] == "\n" else i + 1
-            out.append("\n")
-            starts.append(i)
-            ends.append(j)
-            i = j
-            continue
-        j = i + 1
-        while j < n and _is_continuation(raw[j]):
-            j += 1
-        chunk = raw[i:j]
-        if j - i > 1 or not ch.isascii():
-            chunk = unicodedata.normalize("NFC", "".join(_SPACE_LIKE.get(c, c) for c in chunk))
-        for c in chunk:
-            out.append(c)
-            starts.append(i)
-            ends.append(j)
+        chunk, j = _normalise_cluster(raw, i)
+        out.append(chunk)
+        starts.extend([i] * len(chunk))
+        ends.extend([j] * len(chunk))
         i = j
     return "".join(out), starts, ends
 
