@@ -241,26 +241,12 @@ def _embed_batches(texts: Sequence[str], first: np.ndarray, todo: np.ndarray, uk
             bar.update(len(batch))
 
 
-class _NoBar:
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        return None
-
-
 def _progress_bar(total: int, desc: str, progress: bool) -> Any:
-    """A tqdm bar, or nothing at all without ``progress``: even a disabled tqdm takes tqdm's
-    process-shared lock, and a build killed while holding it (SIGKILL, OOM) would leave every
-    later build forked from the same parent waiting on that lock forever."""
-    if not progress:
-        return _NoBar()
+    """A tqdm bar, disabled without ``progress``. (tqdm's lock is shared across fork: the fork hook
+    in ``embedding`` gives each child its own, so a build killed inside tqdm hangs no sibling.)"""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="text", dynamic_ncols=True, smoothing=0.1)
+    return tqdm(total=total, desc=desc, unit="text", dynamic_ncols=True, smoothing=0.1, disable=not progress)
 
 
 def save_cache(writer_path: Any, keys: np.ndarray, vectors: np.ndarray) -> None:
