@@ -176,6 +176,14 @@ def _open_regular(path: Path) -> tuple[BinaryIO, os.stat_result]:
         raise
 
 
+def _open_corpus_file(rel: str, path: Path) -> tuple[BinaryIO, os.stat_result]:
+    """``_open_regular`` for a corpus file: a failure becomes a ``CorpusError`` naming the file."""
+    try:
+        return _open_regular(path)
+    except OSError as exc:
+        raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from exc
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     f, _ = _open_regular(path)
@@ -191,10 +199,7 @@ def _read_stamped(rel: str, path: Path, limit: int, stamps: dict[str, FileStamp]
     A file over ``limit`` is hashed in blocks (its stamp is still recorded, so replacing it
     with a smaller one triggers a rebuild) and refused without being held in memory.
     """
-    try:
-        f, st = _open_regular(path)
-    except OSError as exc:
-        raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from exc
+    f, st = _open_corpus_file(rel, path)
     h = hashlib.sha256()
     with f:
         try:
@@ -332,10 +337,7 @@ def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], stric
     """Stream a ``.jsonl`` file line by line (archives can be large); a bad line is reported
     by file and line number and skipped, the good lines around it are kept. A line over
     ``MAX_LINE_BYTES`` is skipped without being held in memory."""
-    try:
-        handle, st = _open_regular(path)
-    except OSError as exc:
-        raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from exc
+    handle, st = _open_corpus_file(rel, path)
     h = hashlib.sha256()
     with handle:
         lineno = 0
