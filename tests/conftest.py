@@ -100,6 +100,15 @@ def build_tiny_index(root: Path, articles: dict[str, str], *, fake_vectors: bool
     return corpus, root / "index"
 
 
+def live_segment(index: Path) -> Path:
+    """The folder of the (first) segment the live version of ``index`` lists."""
+    import json
+
+    version = index / (index / "CURRENT").read_text(encoding="utf-8").strip()
+    name = json.loads((version / "manifest.json").read_text(encoding="utf-8"))["segments"][0]["name"]
+    return index / "segments" / name
+
+
 def private_copy(base: tuple[Path, Path], dest: Path) -> tuple[Path, Path]:
     """A copy of a built ``(corpus, index)`` pair under ``dest`` (mtimes preserved, so still current)."""
     import shutil

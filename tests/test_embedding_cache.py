@@ -6,7 +6,6 @@ Encode calls are counted by wrapping ``Embedder.encode`` (around the determinist
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +16,8 @@ from ammtc_qa import IndexSettings
 from ammtc_qa.chunking import chunk_document
 from ammtc_qa.embedding import Embedder
 from ammtc_qa.embedding_cache import JOURNAL_DIR, text_keys
-from ammtc_qa.index import embed_texts
-from conftest import ARTICLES, EXTRA_ARTICLE, fake_encode
+from ammtc_qa.indexing.build import embed_texts
+from conftest import ARTICLES, EXTRA_ARTICLE, fake_encode, live_segment
 
 SETTINGS = IndexSettings()
 
@@ -69,12 +68,28 @@ def many_articles(n: int) -> dict[str, str]:
     return out
 
 
+def stats(qa: ammtc_qa.QA) -> dict[str, int]:
+    return dict(qa.backend.state["embedding"])
+
+
+def spans_and_vectors(qa: ammtc_qa.QA) -> dict[str, list[tuple[object, ...]]]:
+    """Per article: each passage's span, sentences, vector and sentence vectors (as bytes)."""
+    backend = qa.backend
+    out = {}
+    for m in backend.doc_meta():
+        ids = backend.passage_ids(m.doc_id)
+        out[m.doc_id] = [(r.start, r.end, r.sentences, v.tobytes(), s.tobytes()) for r, v, s in
+                         zip(backend.passages(ids), backend.vectors(ids), backend.sentence_vectors(ids), strict=True)]
+    return out
+
+
 def test_adding_one_article_embeds_only_that_article(make_corpus, tmp_path: Path, embedder,  # noqa: ANN001
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     counter = Counter(monkeypatch)
     corpus = make_corpus(many_articles(12))
     qa = ammtc_qa.load(corpus, tmp_path / "index")
-    assert counter.texts and qa.data.manifest["embedding"]["embedded"] == len(counter.texts)
+    assert counter.texts and stats(qa)["embedded"] == len(counter.texts)
+    everything = set(counter.texts)
     counter.reset()
     new = tmp_path / "scam.txt"
     new.write_text(EXTRA_ARTICLE, encoding="utf-8")
@@ -82,38 +97,43 @@ def test_adding_one_article_embeds_only_that_article(make_corpus, tmp_path: Path
     assert report.added == ["scam"]
     expected = article_texts(qa, "scam", embedder)
     assert set(counter.texts) == expected and len(counter.texts) == len(expected)
-    manifest = qa.data.manifest["embedding"]
-    assert manifest["embedded"] == len(expected) and manifest["cached"] == manifest["unique"] - len(expected)
+    assert stats(qa)["embedded"] == stats(qa)["unique"] == len(expected) and stats(qa)["articles_chunked"] == 1
 
     counter.reset()
+    assert ammtc_qa.load(corpus, tmp_path / "index").version == qa.version and counter.texts == []  # current
+    counter.reset()
     ammtc_qa.load(corpus, tmp_path / "index", rebuild="always")
-    assert counter.texts == []  # a forced rebuild of an unchanged corpus embeds nothing
+    assert set(counter.texts) == everything | expected  # a forced rebuild recomputes every vector
 
 
-def test_cache_lives_in_the_version_as_plain_arrays(make_corpus, tmp_path: Path, fast_encode: None) -> None:  # noqa: ANN001
+def test_segments_keep_the_cache_key_of_every_text(make_corpus, tmp_path: Path, fast_encode: None) -> None:  # noqa: ANN001
     qa = ammtc_qa.load(make_corpus(), tmp_path / "index")
-    version = qa.data.version
-    files = json.loads((version / "manifest.json").read_text())["files"]
-    assert {"cache/keys.npy", "cache/vectors.npy"} <= set(files)  # checksummed like the rest
-    keys = np.load(version / "cache/keys.npy", allow_pickle=False)
-    vecs = np.load(version / "cache/vectors.npy", allow_pickle=False)
-    assert keys.dtype == np.uint8 and keys.shape[1] == 32 and vecs.dtype == np.float16
-    assert len(keys) == len(vecs) == len(np.unique(keys, axis=0))
-    counts = qa.info()
-    assert len(keys) <= counts["chunks"] + counts["sentences"]
+    segment = live_segment(qa.index_dir)
+    keys = np.load(segment / "keys.npy", allow_pickle=False)
+    sentence_keys = np.load(segment / "sentence_keys.npy", allow_pickle=False)
+    assert keys.dtype == np.uint8 and keys.shape == (len(qa.backend), 32)
+    assert sentence_keys.shape == (qa.info()["sentences"], 32)
     # the key is sha256(model name + NUL + text)
+    backend = qa.backend
+    record = backend.passages(backend.passage_ids("pangolin"))[-1]
     doc = qa.document("pangolin")
-    sentence = doc.text[int(qa.data.sentences[-1, 1]):int(qa.data.sentences[-1, 2])]
-    assert any((keys == text_keys(qa.data.manifest["model"]["name"], [sentence])[0]).all(axis=1))
+    a, b = record.sentences[-1]
+    assert any((sentence_keys == text_keys(qa.backend.state["model"]["name"], [doc.text[a:b]])[0]).all(axis=1))
 
 
-def test_removed_texts_leave_the_cache(make_corpus, tmp_path: Path, fast_encode: None) -> None:  # noqa: ANN001
-    corpus = make_corpus({**ARTICLES, "scam.txt": EXTRA_ARTICLE})
+def test_an_edited_article_re_embeds_only_its_changed_texts(make_corpus, tmp_path: Path, embedder,  # noqa: ANN001
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = make_corpus(many_articles(4))
+    counter = Counter(monkeypatch)
     qa = ammtc_qa.load(corpus, tmp_path / "index")
-    before = len(np.load(qa.data.version / "cache/keys.npy"))
-    qa.remove("scam")
-    after = len(np.load(qa.data.version / "cache/keys.npy"))
-    assert after < before
+    before = article_texts(qa, "a01", embedder)
+    counter.reset()
+    text = many_articles(4)["a01.txt"].replace("arrested 2 suspects", "arrested 9 suspects")
+    (corpus / "a01.txt").write_text(text, encoding="utf-8")
+    qa.refresh()
+    after = article_texts(qa, "a01", embedder)
+    assert after != before and set(counter.texts) == after - before  # unchanged sentences come from the store
+    assert stats(qa)["cached"] == len(after & before)
 
 
 def test_cached_vectors_equal_fresh_ones(make_corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
@@ -123,12 +143,8 @@ def test_cached_vectors_equal_fresh_ones(make_corpus, tmp_path: Path, monkeypatc
     extra.write_text(EXTRA_ARTICLE, encoding="utf-8")
     grown.add(extra)
     fresh = ammtc_qa.load(make_corpus({**ARTICLES, "scam.txt": EXTRA_ARTICLE}, name="all"), tmp_path / "fresh")
-    assert [d.doc_id for d in grown.documents()] == [d.doc_id for d in fresh.documents()]
-    np.testing.assert_array_equal(grown.data.chunks, fresh.data.chunks)
-    np.testing.assert_array_equal(grown.data.sentence_vectors, fresh.data.sentence_vectors)
-    rows = np.arange(len(fresh.data.chunks))
-    np.testing.assert_array_equal(grown.data.dense.index.reconstruct_batch(rows),
-                                  fresh.data.dense.index.reconstruct_batch(rows))
+    assert sorted(d.doc_id for d in grown.documents()) == sorted(d.doc_id for d in fresh.documents())
+    assert spans_and_vectors(grown) == spans_and_vectors(fresh)
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt, MemoryError], ids=["ctrl-c", "crash"])
@@ -146,10 +162,10 @@ def test_an_interrupted_build_resumes_without_redoing_finished_batches(
     counter.reset()
     counter.fail_after = None
     qa = ammtc_qa.load(corpus, index, settings=settings)
-    stats = qa.data.manifest["embedding"]
-    assert stats["resumed"] == 12 and stats["embedded"] == stats["unique"] - 12
+    got = stats(qa)
+    assert got["resumed"] == 12 and got["embedded"] == got["unique"] - 12
     assert not set(counter.texts) & set(done)  # finished batches were not redone
-    assert len(counter.texts) == stats["unique"] - 12
+    assert len(counter.texts) == got["unique"] - 12
     assert not (index / JOURNAL_DIR).exists()  # journal folded into the committed version
 
 
@@ -172,8 +188,8 @@ def test_a_torn_journal_record_is_ignored(make_corpus, tmp_path: Path, monkeypat
     counter.reset()
     counter.fail_after = None
     qa = ammtc_qa.load(corpus, index, settings=settings)
-    assert qa.data.manifest["embedding"]["resumed"] == 7  # 8 recorded, the zeroed one re-embedded
-    assert len(counter.texts) == qa.data.manifest["embedding"]["unique"] - 7
+    assert stats(qa)["resumed"] == 7  # 8 recorded, the zeroed one re-embedded
+    assert len(counter.texts) == stats(qa)["unique"] - 7
 
 
 def test_one_labelled_progress_bar(make_corpus, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
@@ -215,40 +231,39 @@ def test_a_killed_build_resumes(make_corpus, tmp_path: Path, monkeypatch: pytest
     assert not (index / "CURRENT").exists()
     counter = Counter(monkeypatch)
     qa = ammtc_qa.load(corpus, index, settings=IndexSettings(batch_size=4))
-    stats = qa.data.manifest["embedding"]
-    assert stats["resumed"] == 12 and len(counter.texts) == stats["unique"] - 12
+    got = stats(qa)
+    assert got["resumed"] == 12 and len(counter.texts) == got["unique"] - 12
 
 
-def test_a_damaged_cache_is_not_carried_into_the_next_version(make_corpus, tmp_path: Path,  # noqa: ANN001
+def test_a_damaged_store_is_not_carried_into_the_next_version(make_corpus, tmp_path: Path,  # noqa: ANN001
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, index = make_corpus(), tmp_path / "index"
     counter = Counter(monkeypatch)
     qa = ammtc_qa.load(corpus, index)
-    clean = np.array(qa.data.sentence_vectors)
-    cached = qa.data.version / "cache" / "vectors.npy"
-    damaged = np.load(cached)
+    clean = spans_and_vectors(qa)
+    stored = live_segment(index) / "sentence_vectors.npy"
+    damaged = np.load(stored)
     damaged[:] = 0.5
-    np.save(cached, damaged)
+    np.save(stored, damaged)
     counter.reset()
     repaired = ammtc_qa.load(corpus, index)  # corrupt: rebuilt
-    assert repaired.data.version != qa.data.version
-    assert np.array_equal(np.array(repaired.data.sentence_vectors), clean)
-    assert repaired.data.manifest["embedding"]["cached"] == 0 and counter.texts  # embedded again
+    assert repaired.version != qa.version
+    assert spans_and_vectors(repaired) == clean
+    assert stats(repaired)["cached"] == 0 and counter.texts  # embedded again
 
 
 def test_unchanged_articles_are_not_chunked_again(make_corpus, tmp_path: Path, fast_encode: None) -> None:  # noqa: ANN001
     corpus, index = make_corpus(many_articles(6)), tmp_path / "index"
     qa = ammtc_qa.load(corpus, index)
-    assert qa.data.manifest["embedding"]["articles_rechunked"] == 6
+    assert stats(qa)["articles_chunked"] == 6
     extra = tmp_path / "scam.txt"
     extra.write_text(EXTRA_ARTICLE, encoding="utf-8")
     qa.add(extra)
-    assert qa.data.manifest["embedding"]["articles_rechunked"] == 1  # only the new one
+    assert stats(qa)["articles_chunked"] == 1  # only the new one
     (corpus / "a01.txt").write_text(many_articles(6)["a01.txt"].replace("seized", "found"), encoding="utf-8")
     qa.refresh()
-    assert qa.data.manifest["embedding"]["articles_rechunked"] == 1  # only the changed one
+    assert stats(qa)["articles_chunked"] == 1  # only the changed one
     fresh = ammtc_qa.load(corpus, tmp_path / "fresh")
-    np.testing.assert_array_equal(qa.data.chunks, fresh.data.chunks)
-    np.testing.assert_array_equal(qa.data.sentences, fresh.data.sentences)
+    assert spans_and_vectors(qa) == spans_and_vectors(fresh)
     forced = ammtc_qa.load(corpus, index, rebuild="always")
-    assert forced.data.manifest["embedding"]["articles_rechunked"] == 7  # a forced rebuild recomputes all
+    assert stats(forced)["articles_chunked"] == 7  # a forced rebuild recomputes all

@@ -18,14 +18,21 @@ import numpy as np
 import pytest
 
 import ammtc_qa
-import ammtc_qa.index
+import ammtc_qa.backends.local.bm25
 import ammtc_qa.qa
 import ammtc_qa.store
-from ammtc_qa import CorpusError, CorpusWarning, IndexCorruptError, IndexSettings, IndexUnavailableError
+from ammtc_qa import (
+    CorpusError,
+    CorpusWarning,
+    IndexCorruptError,
+    IndexSettings,
+    IndexUnavailableError,
+    StaleIndexWarning,
+)
+from ammtc_qa.backends.local import LocalBackend
 from ammtc_qa.corpus import read_corpus
 from ammtc_qa.embedding import Embedder
-from ammtc_qa.index import load_index
-from conftest import build_tiny_index, private_copy
+from conftest import build_tiny_index, live_segment, private_copy
 
 PANGOLIN_Q = "How many tonnes of pangolin scales did customs find?"
 
@@ -39,7 +46,21 @@ def versions(index: Path) -> list[str]:
 
 
 def leftovers(index: Path) -> list[str]:
-    return sorted(p.name for p in index.iterdir() if p.name.startswith((".tmp-", ".CURRENT.")))
+    found = [p.name for p in index.iterdir() if p.name.startswith((".tmp-", ".CURRENT."))]
+    if (index / "segments").is_dir():
+        found += [f"segments/{p.name}" for p in (index / "segments").iterdir() if p.name.startswith(".tmp-")]
+    return sorted(found)
+
+
+def listing(index: Path) -> list[str]:
+    """The index folder's entries and its segments (not the embedding journal a failed build keeps
+    on purpose, so that the next build resumes: see ``embedding_cache``)."""
+    segments = [f"segments/{p.name}" for p in (index / "segments").iterdir()] if (index / "segments").is_dir() else []
+    return sorted([p.name for p in index.iterdir() if p.name != ".embedding-journal"] + segments)
+
+
+def load_index(index: Path, verify_files: bool | str = True) -> LocalBackend | None:
+    return LocalBackend.open(index, verify_files=verify_files)
 
 
 @pytest.fixture(scope="module")
@@ -160,10 +181,10 @@ def test_corpus_with_nothing_usable_is_refused(make_corpus, tmp_path: Path) -> N
 def test_untouched_corpus_does_not_rebuild(built: tuple[Path, Path]) -> None:
     corpus, index = built
     before = current(index)
-    assert ammtc_qa.load(corpus, index).data.version.name == before
+    assert ammtc_qa.load(corpus, index).version.name == before
     os.utime(corpus / "melaka.txt")  # a new mtime, same bytes: re-hashed, still current
-    assert ammtc_qa.load(corpus, index).data.version.name == before
-    assert ammtc_qa.load(corpus, index, rebuild="never").data.version.name == before
+    assert ammtc_qa.load(corpus, index).version.name == before
+    assert ammtc_qa.load(corpus, index, rebuild="never").version.name == before
     assert current(index) == before and versions(index) == [before]
 
 
@@ -173,9 +194,9 @@ def test_changed_added_and_removed_files_rebuild(built: tuple[Path, Path]) -> No
 
     def reload() -> ammtc_qa.QA:
         qa = ammtc_qa.load(corpus, index)
-        assert qa.data.version.name not in seen, "expected a rebuild"
-        seen.append(qa.data.version.name)
-        assert versions(index) == [qa.data.version.name]  # superseded versions are removed
+        assert qa.version.name not in seen, "expected a rebuild"
+        seen.append(qa.version.name)
+        assert versions(index) == [qa.version.name]  # superseded versions are removed
         return qa
 
     melaka = corpus / "melaka.txt"
@@ -267,19 +288,19 @@ def _failed_build(corpus: Path, index: Path, monkeypatch: pytest.MonkeyPatch, fa
 
 
 @pytest.mark.parametrize("target", [
-    pytest.param((ammtc_qa.index.LexicalIndex, "build", staticmethod(_raise)), id="writing-lexical-index"),
+    pytest.param((ammtc_qa.backends.local.bm25.Forward, "postings", _raise), id="writing-a-segment"),
     pytest.param((ammtc_qa.store, "_fsync", _raise), id="syncing-files"),
 ])
 def test_failed_build_keeps_the_previous_version(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
                                                  target: tuple[object, str, object], fake_encoder) -> None:  # noqa: ANN001
     corpus, index = built
-    before, listing = current(index), sorted(p.name for p in index.iterdir())
+    before, entries = current(index), listing(index)
     _failed_build(corpus, index, monkeypatch, fake_encoder, *target)
     assert current(index) == before
     assert leftovers(index) == [], "an aborted build left temporary files behind"
-    assert sorted(p.name for p in index.iterdir()) == listing
+    assert listing(index) == entries
     qa = ammtc_qa.load(corpus, index, rebuild="never")
-    assert qa.data.version.name == before
+    assert qa.version.name == before
     assert qa.ask(PANGOLIN_Q, k=1).passages[0].doc_id == "pangolin"
 
 
@@ -291,7 +312,7 @@ def test_crash_while_switching_current_keeps_the_previous_version(built: tuple[P
     _failed_build(corpus, index, monkeypatch, fake_encoder, ammtc_qa.store, "_fsync", _raise_on_pointer)
     assert current(index) == before
     qa = ammtc_qa.load(corpus, index, rebuild="never")
-    assert qa.data.version.name == before
+    assert qa.version.name == before
     assert qa.ask(PANGOLIN_Q, k=1).passages[0].doc_id == "pangolin"
 
 
@@ -299,9 +320,9 @@ def test_crash_while_switching_current_leaves_nothing_behind(built: tuple[Path, 
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              fake_encoder) -> None:  # noqa: ANN001
     corpus, index = built
-    before, listing = current(index), sorted(p.name for p in index.iterdir())
+    before, entries = current(index), listing(index)
     _failed_build(corpus, index, monkeypatch, fake_encoder, ammtc_qa.store, "_fsync", _raise_on_pointer)
-    assert sorted(p.name for p in index.iterdir()) == listing, "leftovers after an aborted build"
+    assert listing(index) == entries, "leftovers after an aborted build"
     assert versions(index) == [before]
 
 
@@ -311,8 +332,9 @@ def test_leftovers_of_a_killed_build_do_not_count_as_an_index(built: tuple[Path,
     killed = index / ".tmp-0123456789abcdef"
     (killed / "lexical").mkdir(parents=True)
     (killed / "chunks.npy").write_bytes(b"half written")
+    (index / "segments" / ".tmp-0123456789abcdef" / "bm25").mkdir(parents=True)  # a segment being written
     qa = ammtc_qa.load(corpus, index, rebuild="never")
-    assert qa.data.version.name == before
+    assert qa.version.name == before
 
 
 # --------------------------------------------------------------------------- corruption
@@ -327,26 +349,38 @@ def _flip_byte(path: Path) -> None:
 def test_flipped_byte_in_any_data_file_is_detected_and_named(base: tuple[Path, Path], tmp_path: Path) -> None:
     corpus, pristine = base
     version = pristine / current(pristine)
-    files = sorted(json.loads((version / "manifest.json").read_text(encoding="utf-8"))["files"])
-    assert {"documents.json", "chunks.npy", "sentences.npy", "sentence_vectors.npy", "dense.faiss"} <= set(files)
-    assert any(f.startswith("lexical/") for f in files)
-    on_disk = sorted(p.relative_to(version).as_posix() for p in version.rglob("*") if p.is_file())
-    assert on_disk == sorted([*files, "manifest.json"])  # every data file is checksummed
+    segment = live_segment(pristine)
+    files = []
+    for folder in (version, segment):
+        names = sorted(json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"])
+        on_disk = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        assert on_disk == sorted([*names, "manifest.json"])  # every data file is checksummed
+        files += [(folder.relative_to(pristine) / n).as_posix() for n in names]
+    assert {"docs.jsonl", "passages.npy", "sentences.npy", "sentence_vectors.npy", "dense.faiss", "tombstones.npy",
+            "state.json"} <= {f.rsplit("/", 1)[-1] for f in files}
+    assert any("/bm25/" in f for f in files)
     for i, rel in enumerate(files):
         index = tmp_path / f"index-{i}"
         shutil.copytree(pristine, index)
-        _flip_byte(index / current(index) / rel)
+        _flip_byte(index / rel)
         with pytest.raises(IndexCorruptError, match="checksum mismatch") as direct:
             load_index(index)
         assert rel in str(direct.value)
         with pytest.raises(IndexUnavailableError) as info:
             ammtc_qa.load(corpus, index, rebuild="never")
         assert rel in str(info.value) and "corrupt" in str(info.value)
+        # the manifest of a segment is itself checksummed by the version that lists it
+    index = tmp_path / "index-segment-manifest"
+    shutil.copytree(pristine, index)
+    manifest = live_segment(index) / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('"passages"', '"passages" '), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match="manifest.json: checksum mismatch"):
+        load_index(index)
 
 
 def test_never_on_a_corrupt_index_raises_index_corrupt_error(built: tuple[Path, Path]) -> None:
     corpus, index = built
-    _flip_byte(index / current(index) / "dense.faiss")
+    _flip_byte(live_segment(index) / "dense.faiss")
     with pytest.raises(IndexUnavailableError) as info:
         ammtc_qa.load(corpus, index, rebuild="never")
     assert isinstance(info.value, IndexCorruptError), type(info.value).__name__
@@ -358,9 +392,9 @@ def test_auto_load_rebuilds_a_corrupt_index_and_clears_leftovers(built: tuple[Pa
     killed = index / ".tmp-0123456789abcdef"  # what a build killed mid-way leaves behind
     (killed / "lexical").mkdir(parents=True)
     (killed / "chunks.npy").write_bytes(b"half written")
-    _flip_byte(index / before / "dense.faiss")
+    _flip_byte(live_segment(index) / "dense.faiss")
     qa = ammtc_qa.load(corpus, index)
-    assert qa.data.version.name != before and versions(index) == [qa.data.version.name]
+    assert qa.version.name != before and versions(index) == [qa.version.name]
     assert not killed.exists() and leftovers(index) == []
     assert qa.ask(PANGOLIN_Q, k=1).passages[0].doc_id == "pangolin"
 
@@ -369,12 +403,13 @@ def test_auto_load_rebuilds_a_corrupt_index_and_clears_leftovers(built: tuple[Pa
 def test_other_damage_is_refused(built: tuple[Path, Path], damage: str) -> None:
     corpus, index = built
     version = index / current(index)
+    segment = live_segment(index)
     if damage == "truncate":
-        path = version / "dense.faiss"
+        path = segment / "dense.faiss"
         path.write_bytes(path.read_bytes()[:100])
         expected = "dense.faiss"
     elif damage == "extra-file":
-        (version / "lexical" / "planted.npy").write_bytes(b"x")
+        (segment / "bm25" / "planted.npy").write_bytes(b"x")
         expected = "planted.npy"
     elif damage == "no-manifest":
         (version / "manifest.json").unlink()
@@ -425,15 +460,15 @@ def test_planted_pickle_is_refused_never_executed(built: tuple[Path, Path], tmp_
     assert canary.exists()
     marker = tmp_path / "EXECUTED"
     payload = _pickle_bytes(marker) if kind == "raw-pickle" else _object_npy_bytes(marker, tmp_path)
-    (index / current(index) / "chunks.npy").write_bytes(payload)
+    (live_segment(index) / "passages.npy").write_bytes(payload)
 
-    with pytest.raises(IndexCorruptError, match="chunks.npy"):
+    with pytest.raises(IndexCorruptError, match="passages.npy"):
         load_index(index)
-    with pytest.raises(ValueError, match=REFUSED):  # even with checksums off, numpy refuses pickles
+    with pytest.raises(IndexCorruptError, match=f"passages.npy.*({REFUSED})"):  # checksums off: numpy refuses
         load_index(index, verify_files=False)
-    with pytest.raises(IndexUnavailableError, match="chunks.npy"):
+    with pytest.raises(IndexUnavailableError, match="passages.npy"):
         ammtc_qa.load(corpus, index, rebuild="never")
-    with pytest.raises(ValueError, match=REFUSED):
+    with pytest.raises(IndexCorruptError, match=REFUSED):
         ammtc_qa.load(corpus, index, rebuild="never", verify=False)
     assert not marker.exists(), "the planted pickle was executed"
 
@@ -449,9 +484,10 @@ def test_read_only_stale_index_is_unavailable(built: tuple[Path, Path]) -> None:
     try:
         if os.access(index, os.W_OK):
             pytest.skip("chmod does not make a folder read-only for this user (root?)")
-        with pytest.raises(IndexUnavailableError, match="not writable") as info:
-            ammtc_qa.load(corpus, index)
-        assert "corpus files added: new.txt" in str(info.value)
+        with pytest.warns(StaleIndexWarning, match="not writable") as info:
+            qa = ammtc_qa.load(corpus, index)  # the last good version answers, and says it is stale
+        assert "corpus files added: new.txt" in str(info[0].message) and qa.stale
+        assert qa.ask(PANGOLIN_Q, k=1).passages
     finally:
         index.chmod(mode)
 
@@ -463,16 +499,19 @@ def test_read_only_stale_index_is_unavailable_simulated(built: tuple[Path, Path]
     _add(corpus)
     before = current(index)
     monkeypatch.setattr(ammtc_qa.qa, "_writable", lambda folder: False)
-    with pytest.raises(IndexUnavailableError, match="not writable") as info:
-        ammtc_qa.load(corpus, index)
-    message = str(info.value)
+    with pytest.warns(StaleIndexWarning, match="not writable") as info:
+        stale = ammtc_qa.load(corpus, index)
+    message = str(info[0].message)
     assert str(index) in message and "corpus files added: new.txt" in message and "index_dir=" in message
+    assert stale.version.name == before and stale.stale and stale.info()["stale"] == stale.stale
     assert current(index) == before and leftovers(index) == []
+    with pytest.raises(IndexUnavailableError, match="not usable"):  # never serves a stale index
+        ammtc_qa.load(corpus, index, rebuild="never")
     # a read-only index that is current still loads
     monkeypatch.undo()
     (corpus / "new.txt").unlink()
     monkeypatch.setattr(ammtc_qa.qa, "_writable", lambda folder: False)
-    assert ammtc_qa.load(corpus, index).data.version.name == before
+    assert ammtc_qa.load(corpus, index).version.name == before
 
 
 @pytest.mark.usefixtures("fast_encode")
@@ -487,8 +526,8 @@ def test_stale_read_only_shipped_index_falls_back_to_the_user_cache(built: tuple
     monkeypatch.setattr(ammtc_qa.qa, "_writable", lambda folder: Path(folder) != index)
     qa = ammtc_qa.load()
     cache = ammtc_qa.qa.cache_dir(corpus)
-    assert qa.index_dir == cache and qa.data.version.parent == cache
+    assert qa.index_dir == cache and qa.version.parent == cache
     assert Path(os.environ["XDG_CACHE_HOME"]) in cache.parents
     assert "new" in {d.doc_id for d in qa.documents()}
     assert current(index) == before
-    assert ammtc_qa.load().data.version == qa.data.version  # the cached build is reused, not rebuilt
+    assert ammtc_qa.load().version == qa.version  # the cached build is reused, not rebuilt

@@ -16,6 +16,7 @@ import ammtc_qa
 import ammtc_qa.ingest
 from ammtc_qa import CorpusError, CorpusWarning
 from ammtc_qa.cli import main
+from ammtc_qa.ingest import CORPUS_LOCK
 from conftest import ARTICLES, EXTRA_ARTICLE
 
 SCAM_Q = "How many workers were rescued from the scam compound?"
@@ -164,11 +165,12 @@ def test_a_bad_file_is_reported_and_skipped_and_nothing_is_lost(fast_qa: ammtc_q
 def test_strict_fails_the_whole_call_and_changes_nothing(fast_qa: ammtc_qa.QA, tmp_path: Path, name: str) -> None:
     bad = write(tmp_path / "in" / name, BAD[name][0])
     good = write(tmp_path / "in" / "scam.txt", EXTRA_ARTICLE)
-    before = sorted(p.name for p in fast_qa.corpus_dir.iterdir())
+    before = sorted(p.name for p in fast_qa.corpus_dir.iterdir() if p.name != CORPUS_LOCK)
     version = fast_qa.info()["version"]
     with pytest.raises(CorpusError, match=name):
         fast_qa.add([good, bad], strict=True)
-    assert sorted(p.name for p in fast_qa.corpus_dir.iterdir()) == before
+    # only the (hidden, never read) writer lock of the corpus may have appeared
+    assert sorted(p.name for p in fast_qa.corpus_dir.iterdir() if p.name != CORPUS_LOCK) == before
     assert fast_qa.info()["version"] == version and len(fast_qa.documents()) == 2
 
 
@@ -266,8 +268,8 @@ def test_a_syndicated_copy_is_kept_and_linked(qa: ammtc_qa.QA) -> None:
     assert [d.doc_id for d in qa.copies("story")] == ["wire-story"]
     assert [d.doc_id for d in qa.copies("wire-story")] == ["story"]
     assert qa.copies("melaka") == []
-    raw = json.loads((qa.data.version / "documents.json").read_text(encoding="utf-8"))
-    assert {d["doc_id"]: d.get("copies") for d in raw}["story"] == ["wire-story"]
+    links = json.loads((qa.version / "links.json").read_text(encoding="utf-8"))  # stored with the version
+    assert links["story"] == ["wire-story"] and links["wire-story"] == ["story"]
     from ammtc_qa.duplicates import shingles
 
     for question in ("How are victims lured into scam compounds?", "What did the police chiefs agree in Bangkok?"):

@@ -148,7 +148,7 @@ def test_non_integer_k_is_a_type_error(shipped_qa, k: object) -> None:  # noqa: 
 
 def test_large_k_returns_what_there_is(shipped_qa) -> None:  # noqa: ANN001
     answer = shipped_qa.ask(QUESTION, k=1000)
-    assert 5 < len(answer) <= len(shipped_qa.data.chunks)
+    assert 5 < len(answer) <= len(shipped_qa.backend)
 
 
 def test_unknown_document_id_is_a_key_error(shipped_qa) -> None:  # noqa: ANN001
@@ -168,6 +168,6 @@ def test_bad_rebuild_mode_is_a_value_error() -> None:
 
 def test_info_describes_the_shipped_index(shipped_qa) -> None:  # noqa: ANN001
     info = shipped_qa.info()
-    assert info["documents"] == 5 and info["chunks"] == len(shipped_qa.data.chunks)
+    assert info["documents"] == 5 and info["chunks"] == len(shipped_qa.backend)
     assert info["model"] == {"name": "all-MiniLM-L6-v2", "dim": 384, "max_tokens": 256}
     assert "AMMTC 19" in info["meetings"] and info["skipped"] == []

@@ -127,7 +127,7 @@ def test_reranker_scores_change_the_order(twins: ammtc_qa.QA, monkeypatch: pytes
         def predict(self, pairs: list[tuple[str, str]]) -> np.ndarray:
             return np.array([50.0 if text == last.text else -50.0 for _, text in pairs])
 
-    monkeypatch.setattr(twins._searcher, "reranker", Favouring())
+    monkeypatch.setattr(twins._ranker, "reranker", Favouring())
     assert twins.ask(question, k=3).passages[0].text == last.text
 
 
@@ -142,7 +142,7 @@ def test_cross_encoder_folder_is_loaded_and_applied(twins: ammtc_qa.QA, tmp_path
     transformers.BertForSequenceClassification(config).save_pretrained(tmp_path / "tiny-ce")
     tokenizer.save_pretrained(tmp_path / "tiny-ce")
     qa = ammtc_qa.load(twins.corpus_dir, twins.index_dir, reranker=str(tmp_path / "tiny-ce"))
-    reranker = qa._searcher.reranker
+    reranker = qa._ranker.reranker
     assert reranker is not None
     calls: list[int] = []
     predict = reranker.predict

@@ -25,7 +25,7 @@ import pytest
 
 import ammtc_qa
 from ammtc_qa import IndexSettings, SearchSettings
-from ammtc_qa.index import IndexData, load_index
+from ammtc_qa.backends.local import LocalBackend
 from ammtc_qa.qa import QA
 from ammtc_qa.store import read_manifest, verify
 from conftest import ARTICLES, EXTRA_ARTICLE
@@ -50,9 +50,8 @@ import torch
 torch.set_num_threads(1)
 from pathlib import Path
 import ammtc_qa
-from ammtc_qa.corpus import read_corpus
 from ammtc_qa.embedding import load_embedder
-from ammtc_qa.index import build_index
+from ammtc_qa.indexing.build import refresh
 from ammtc_qa.settings import IndexSettings
 
 embedder = load_embedder()
@@ -63,12 +62,12 @@ for line in sys.stdin:
     cmd, *args = line.split()
     if cmd == "build":  # build <corpus> <index>: in this process, report the seconds it took
         t = time.perf_counter()
-        build_index(read_corpus(args[0]), embedder, settings, Path(args[1]))
+        refresh(Path(args[0]), Path(args[1]), embedder, settings)
         print("built", time.perf_counter() - t, flush=True)
     elif cmd == "loop":  # loop <n> <index> <corpus>...: n builds cycling over the corpora
         n, index, corpora = int(args[0]), Path(args[1]), args[2:]
         for i in range(n):
-            build_index(read_corpus(corpora[i % len(corpora)]), embedder, settings, index)
+            refresh(Path(corpora[i % len(corpora)]), index, embedder, settings)
         print("looped", flush=True)
     elif cmd == "fork":  # fork <corpus> <index>: the public load() in a child; report its pid, then its fate
         pid = os.fork()
@@ -139,9 +138,15 @@ def _documents_of(corpus: Path) -> dict[str, str]:
     return {d.doc_id: d.text for d in read_corpus(corpus).documents}
 
 
-def _qa(data: IndexData) -> QA:
-    return QA(data, index_settings=IndexSettings(), search_settings=SearchSettings(), corpus_dir=Path("."),
-              index_dir=data.version.parent)
+def _qa(backend: LocalBackend) -> QA:
+    return QA(backend, index_settings=IndexSettings(), search_settings=SearchSettings(), corpus_dir=Path("."),
+              index_dir=backend.index_dir)
+
+
+def load_index(index: Path, verify_files: bool | str = True) -> LocalBackend:
+    backend = LocalBackend.open(index, verify_files=verify_files)
+    assert backend is not None
+    return backend
 
 
 def _which(answer_docs: dict[str, str], version_docs: dict[str, dict[str, str]]) -> list[str]:
@@ -155,12 +160,15 @@ def _versions(index: Path) -> list[str]:
 
 
 def _entries(index: Path) -> set[str]:
-    """What a build may add to the index folder while writing (not its lock or embedding journal)."""
-    return {p.name for p in index.iterdir()} - {".build.lock", ".embedding-journal"}
+    """What a build may add to the index folder while writing (not its lock or embedding journal):
+    a segment first, then a version folder."""
+    folder = index / "segments"
+    segments = {f"segments/{p.name}" for p in folder.iterdir()} if folder.is_dir() else set()
+    return ({p.name for p in index.iterdir()} | segments) - {".build.lock", ".embedding-journal", "segments"}
 
 
 def _leftovers(index: Path) -> list[str]:
-    return sorted(p.name for p in index.iterdir() if p.name.startswith((".tmp-", ".CURRENT.")))
+    return sorted(name for name in _entries(index) if name.rsplit("/", 1)[-1].startswith((".tmp-", ".CURRENT.")))
 
 
 # --------------------------------------------------------------------------- a reader during rebuilds
@@ -201,7 +209,7 @@ def test_reader_sees_old_or_new_index_never_a_mix_while_another_process_rebuilds
                 continue
             loads += 1
             assert data is not None
-            stored = {d.doc_id: d.text for d in data.documents}
+            stored = {d.doc_id: d.text for d in data.documents()}
             corpora = _which(stored, docs)
             if len(corpora) != 1 or set(stored) != set(docs[corpora[0]]):
                 failures.append(f"{data.version.name}: documents match {corpora or 'no corpus'}")
@@ -226,7 +234,7 @@ def test_reader_sees_old_or_new_index_never_a_mix_while_another_process_rebuilds
     assert len(seen_versions) >= 3, f"the reader saw too few versions to mean anything: {seen_versions}"
     assert set(seen_versions.values()) == {"A", "B"}
     assert _versions(index) == [(index / "CURRENT").read_text(encoding="utf-8").strip()]
-    # index.load_index follows CURRENT when a build removes the version being read
+    # LocalBackend.open follows CURRENT when a build removes the version being read
     # (store.read_live), so a load that hits a removed version is now a failure, not a known race.
     assert not races, (f"{len(races)} of {loads + len(races)} loads hit a version removed mid-read: "
                        f"{races[0][:200]}")
@@ -238,9 +246,8 @@ def test_reader_sees_old_or_new_index_never_a_mix_while_another_process_rebuilds
 def _check_index_after_kill(index: Path, docs: dict[str, dict[str, str]]) -> str:
     """The index loads, verifies and answers from one whole corpus; every version folder on disk
     is complete. Returns the corpus the live version was built from."""
-    data = load_index(index)  # verifies every checksum
-    assert data is not None
-    stored = {d.doc_id: d.text for d in data.documents}
+    data = load_index(index, verify_files="full")  # verifies every checksum, segments included
+    stored = {d.doc_id: d.text for d in data.documents()}
     corpora = _which(stored, docs)
     assert len(corpora) == 1 and set(stored) == set(docs[corpora[0]]), corpora
     answer = _qa(data).ask(QUESTION, k=3)

@@ -19,11 +19,11 @@ import pytest
 import ammtc_qa
 import ammtc_qa.store
 from ammtc_qa import IndexCorruptError, IndexUnavailableError
+from ammtc_qa.backends.local import LocalBackend
 from ammtc_qa.cli import main
 from ammtc_qa.embedding import Embedder
-from ammtc_qa.index import load_index
 from ammtc_qa.store import MANIFEST, VersionWriter, read_live, read_manifest, verify
-from conftest import ARTICLES, build_tiny_index, fake_encode, private_copy
+from conftest import ARTICLES, build_tiny_index, fake_encode, live_segment, private_copy
 
 PANGOLIN_Q = "How many tonnes of pangolin scales did customs find?"
 
@@ -40,6 +40,10 @@ def base(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple[Path, Path
 @pytest.fixture
 def built(base: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
     return private_copy(base, tmp_path)
+
+
+def load_index(index: Path) -> LocalBackend | None:
+    return LocalBackend.open(index)
 
 
 def publish_copy(index: Path) -> str:
@@ -167,31 +171,31 @@ def test_manifest_entry_without_a_digest_is_refused(built: tuple[Path, Path]) ->
 
 def test_symlinked_index_file_is_refused_even_with_the_right_checksum(built: tuple[Path, Path],
                                                                       tmp_path: Path) -> None:
-    """A file of the version replaced by a link to an identical copy elsewhere: the checksum
-    matches, but an index file must live in its version folder."""
+    """A file of a segment replaced by a link to an identical copy elsewhere: the checksum
+    matches, but an index file must live in its folder."""
     _, index = built
-    version = index / current(index)
-    outside = tmp_path / "elsewhere.json"
-    shutil.copyfile(version / "documents.json", outside)
-    (version / "documents.json").unlink()
-    (version / "documents.json").symlink_to(outside)
-    with pytest.raises(IndexCorruptError, match="documents.json: is a symbolic link"):
+    segment = live_segment(index)
+    outside = tmp_path / "elsewhere.jsonl"
+    shutil.copyfile(segment / "docs.jsonl", outside)
+    (segment / "docs.jsonl").unlink()
+    (segment / "docs.jsonl").symlink_to(outside)
+    with pytest.raises(IndexCorruptError, match="docs.jsonl: is a symbolic link"):
         load_index(index)
-    shutil.rmtree(version / "lexical")  # a linked folder is refused the same way
-    (version / "lexical").symlink_to(tmp_path)
-    (version / "documents.json").unlink()
-    shutil.copyfile(outside, version / "documents.json")
-    with pytest.raises(IndexCorruptError, match="lexical: is a symbolic link"):
+    shutil.rmtree(segment / "bm25")  # a linked folder is refused the same way
+    (segment / "bm25").symlink_to(tmp_path)
+    (segment / "docs.jsonl").unlink()
+    shutil.copyfile(outside, segment / "docs.jsonl")
+    with pytest.raises(IndexCorruptError, match="bm25: is a symbolic link"):
         load_index(index)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_fifo_in_place_of_an_index_file_is_refused_without_blocking(built: tuple[Path, Path]) -> None:
     _, index = built
-    version = index / current(index)
-    (version / "chunks.npy").unlink()
-    os.mkfifo(version / "chunks.npy")  # opening it for reading would wait for a writer forever
-    with pytest.raises(IndexCorruptError, match="chunks.npy: not a regular file"):
+    segment = live_segment(index)
+    (segment / "passages.npy").unlink()
+    os.mkfifo(segment / "passages.npy")  # opening it for reading would wait for a writer forever
+    with pytest.raises(IndexCorruptError, match="passages.npy: not a regular file"):
         load_index(index)
 
 
@@ -211,18 +215,19 @@ def test_cli_index_rebuilds_a_corrupt_index(built: tuple[Path, Path], capsys: py
     corpus, index = built
     before = current(index)
     version = index / before
+    segment = live_segment(index)
     if damage == "flip-dense":
-        data = bytearray((version / "dense.faiss").read_bytes())
+        data = bytearray((segment / "dense.faiss").read_bytes())
         data[len(data) // 2] ^= 0xFF
-        (version / "dense.faiss").write_bytes(bytes(data))
+        (segment / "dense.faiss").write_bytes(bytes(data))
     elif damage == "truncate-documents":
-        (version / "documents.json").write_bytes((version / "documents.json").read_bytes()[:50])
+        (segment / "docs.jsonl").write_bytes((segment / "docs.jsonl").read_bytes()[:50])
     elif damage == "bad-manifest-name":
         manifest = read_manifest(version)
         manifest["files"]["../../outside"] = "0" * 64
         (version / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     else:
-        shutil.rmtree(version / "lexical")
+        shutil.rmtree(segment / "bm25")
     with pytest.raises(IndexCorruptError):
         load_index(index)
 
@@ -233,28 +238,31 @@ def test_cli_index_rebuilds_a_corrupt_index(built: tuple[Path, Path], capsys: py
     after = current(index)
     assert after != before and not (index / before).exists()
     data = load_index(index)
-    assert data is not None and sorted(d.doc_id for d in data.documents) == ["melaka", "pangolin"]
+    assert data is not None and sorted(d.doc_id for d in data.documents()) == ["melaka", "pangolin"]
     code = main(["ask", PANGOLIN_Q, "--k", "1", "--corpus", str(corpus), "--index", str(index)])
     assert code == 0 and current(index) == after  # repaired for good: asking does not rebuild again
 
 
 @pytest.mark.usefixtures("_fast")
 def test_repairing_a_corrupt_index_does_not_reuse_its_damaged_vectors(built: tuple[Path, Path]) -> None:
-    """A version is rebuilt because it is corrupt: its embedding cache must not be copied into the
-    new version (where the damaged vectors would get fresh, valid checksums)."""
+    """A version is rebuilt because it is corrupt: none of its stored vectors may be carried into
+    the new version (where the damaged vectors would get fresh, valid checksums)."""
     import numpy as np
 
     corpus, index = built
-    version = index / current(index)
-    cached = version / "cache" / "vectors.npy"
-    if not cached.is_file():
-        pytest.skip("this build keeps no embedding cache in its versions")
-    clean = np.array(load_index(index).sentence_vectors)
+    before = load_index(index)
+    assert before is not None
+    ids = [p for m in before.doc_meta() for p in before.passage_ids(m.doc_id)]
+    clean = [v.copy() for v in before.sentence_vectors(ids)]
+    cached = live_segment(index) / "sentence_vectors.npy"
     damaged = np.load(cached)
-    damaged[:] = 0.5  # every cached vector wrong (and the file's checksum no longer matches)
+    damaged[:] = 0.5  # every stored vector wrong (and the file's checksum no longer matches)
     np.save(cached, damaged)
-    with pytest.raises(IndexCorruptError, match="cache/vectors.npy"):
+    with pytest.raises(IndexCorruptError, match="sentence_vectors.npy"):
         load_index(index)
     repaired = ammtc_qa.load(corpus, index)
-    assert repaired.data.version.name != version.name
-    assert np.array_equal(np.array(repaired.data.sentence_vectors), clean), "the repair kept the damaged vectors"
+    assert repaired.version.name != before.version.name
+    again = repaired.backend
+    ids = [p for m in again.doc_meta() for p in again.passage_ids(m.doc_id)]
+    assert all(np.array_equal(a, b) for a, b in zip(again.sentence_vectors(ids), clean, strict=True)), \
+        "the repair kept the damaged vectors"

@@ -9,13 +9,12 @@ with its context header.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 
 import pytest
 
 from ammtc_qa.chunking import Chunk, chunk_document, paragraph_spans
 from ammtc_qa.document import Document
-from ammtc_qa.index import embed_texts
+from ammtc_qa.indexing.build import embed_texts
 from ammtc_qa.sentences import sentence_spans
 from ammtc_qa.settings import IndexSettings
 
@@ -129,42 +128,36 @@ def test_text_without_spaces_is_split_to_fit(embedder) -> None:  # noqa: ANN001
 @pytest.mark.usefixtures("fast_encode")
 def test_chunks_never_cross_documents(make_corpus, embedder, tmp_path) -> None:  # noqa: ANN001
     """Articles far below chunk_min_tokens still get their own passages, never a shared one."""
-    from ammtc_qa.corpus import read_corpus
-    from ammtc_qa.index import build_index, load_index
+    from ammtc_qa.indexing.build import refresh
 
     folder = make_corpus({"a.txt": "Short note one\n\nPolice met on Monday.",
                           "b.txt": "Short note two\n\nCustoms met on Tuesday.",
                           "c.txt": "Short note three\n\nJudges met on Friday."})
-    build_index(read_corpus(folder), embedder, SETTINGS, tmp_path / "index")
-    data = load_index(tmp_path / "index")
-    assert data is not None
-    assert sorted({int(d) for d in data.chunks[:, 0]}) == [0, 1, 2]
-    for d, start, end in data.chunks.tolist():
-        doc = data.documents[d]
-        assert 0 <= start < end <= len(doc.text)
-        assert doc.text[start:end] in doc.text and "Short note" in doc.text[start:end]
+    backend = refresh(folder, tmp_path / "index", embedder, SETTINGS)
+    assert sorted(m.doc_id for m in backend.doc_meta()) == ["a", "b", "c"]
+    for m in backend.doc_meta():
+        doc = backend.document(m.doc_id)
+        for r in backend.passages(backend.passage_ids(m.doc_id)):
+            assert r.doc_id == m.doc_id and 0 <= r.start < r.end <= len(doc.text)
+            assert "Short note" in doc.text[r.start:r.end]
 
 
 # --------------------------------------------------------------------------- shipped index
 
 
 def _shipped_chunks(qa) -> dict[int, list[Chunk]]:  # noqa: ANN001
-    """The shipped index's chunks per document row, as Chunk objects with their sentences."""
-    sentences: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for c, s, e in qa.data.sentences.tolist():
-        sentences[c].append((s, e))
-    out: dict[int, list[Chunk]] = defaultdict(list)
-    for row, (d, start, end) in enumerate(qa.data.chunks.tolist()):
-        out[d].append(Chunk(qa.data.documents[d].doc_id, start, end, tuple(sentences[row])))
+    """The shipped index's chunks per document, as Chunk objects with their sentences."""
+    backend = qa.backend
+    out: dict[str, list[Chunk]] = {}
+    for m in backend.doc_meta():
+        out[m.doc_id] = [Chunk(r.doc_id, r.start, r.end, r.sentences)
+                         for r in backend.passages(backend.passage_ids(m.doc_id))]
     return out
 
 
 def test_shipped_chunks_are_exact_ordered_spans_of_one_document(shipped_qa) -> None:  # noqa: ANN001
-    rows = shipped_qa.data.chunks.tolist()
-    assert [d for d, _, _ in rows] == sorted(d for d, _, _ in rows)  # each article's chunks are contiguous rows
-    for d, chunks in _shipped_chunks(shipped_qa).items():
-        doc = shipped_qa.data.documents[d]
-        assert shipped_qa.document(doc.doc_id) is doc
+    for doc_id, chunks in _shipped_chunks(shipped_qa).items():
+        doc = shipped_qa.document(doc_id)
         for c in chunks:
             assert 0 <= c.start < c.end <= len(doc.text)
             passage = doc.text[c.start:c.end]
@@ -176,9 +169,9 @@ def test_shipped_chunks_are_exact_ordered_spans_of_one_document(shipped_qa) -> N
 
 
 def test_every_shipped_passage_is_its_document_span(shipped_qa) -> None:  # noqa: ANN001
-    n = len(shipped_qa.data.chunks)
+    n = len(shipped_qa.backend)
     answer = shipped_qa.ask("transnational crime cooperation between ASEAN countries", k=n)
-    chunk_rows = {(shipped_qa.data.documents[d].doc_id, s, e) for d, s, e in shipped_qa.data.chunks.tolist()}
+    chunk_rows = {(d, c.start, c.end) for d, chunks in _shipped_chunks(shipped_qa).items() for c in chunks}
     returned = set()
     for p in answer:
         assert shipped_qa.document(p.doc_id).text[p.start:p.end] == p.text
@@ -189,14 +182,14 @@ def test_every_shipped_passage_is_its_document_span(shipped_qa) -> None:  # noqa
 
 
 def test_every_shipped_chunk_fits_the_model_window(shipped_qa, embedder) -> None:  # noqa: ANN001
-    settings = IndexSettings(**shipped_qa.data.manifest["settings"])
+    settings = IndexSettings(**shipped_qa.backend.state["settings"])
     assert embedder.max_tokens == 256
     n = 0
-    for d, chunks in _shipped_chunks(shipped_qa).items():
-        doc = shipped_qa.data.documents[d]
+    for doc_id, chunks in _shipped_chunks(shipped_qa).items():
+        doc = shipped_qa.document(doc_id)
         for chunk, embedded in zip(chunks, embed_texts(doc, chunks, embedder, settings), strict=True):
             assert embedded.endswith(doc.text[chunk.start:chunk.end])  # header first, passage verbatim
             assert embedder.count_tokens(embedded) + 2 <= 256, (doc.doc_id, chunk.start, chunk.end)
             assert embedder.count_tokens(doc.text[chunk.start:chunk.end]) <= settings.chunk_max_tokens
             n += 1
-    assert n == len(shipped_qa.data.chunks) == shipped_qa.data.manifest["counts"]["chunks"]
+    assert n == len(shipped_qa.backend) == shipped_qa.backend.state["counts"]["chunks"]

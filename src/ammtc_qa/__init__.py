@@ -10,16 +10,21 @@ Heavy dependencies (torch, sentence-transformers, faiss) are imported only when 
 
 from ._version import __version__
 from .answer import Answer, Passage
+from .backends.filters import Filter
 from .beir import evaluate_beir, load_beir
 from .document import Document
 from .errors import (
     AmmtcQaError,
     CorpusError,
     CorpusWarning,
+    FilterError,
     IndexCorruptError,
+    IndexLockedError,
     IndexUnavailableError,
     ModelIntegrityError,
     ModelNotAvailableError,
+    SettingsError,
+    StaleIndexWarning,
     TruncationWarning,
 )
 from .evaluation import EvalReport, evaluate, load_questions
@@ -31,5 +36,6 @@ __all__ = [
     "QA", "Answer", "Passage", "Document", "MeetingProfile", "IndexSettings", "SearchSettings", "DEFAULT_MODEL",
     "load", "evaluate", "load_questions", "EvalReport", "evaluate_beir", "load_beir", "canonical_meeting",
     "find_meetings", "AmmtcQaError", "CorpusError", "CorpusWarning", "IndexCorruptError", "IndexUnavailableError",
-    "ModelIntegrityError", "ModelNotAvailableError", "TruncationWarning", "__version__",
+    "ModelIntegrityError", "ModelNotAvailableError", "TruncationWarning", "__version__", "Filter", "FilterError",
+    "IndexLockedError", "SettingsError", "StaleIndexWarning",
 ]

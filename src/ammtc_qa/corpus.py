@@ -17,8 +17,8 @@ import json
 import os
 import stat
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -66,6 +66,13 @@ class Corpus:
     documents: list[Document]
     stamps: dict[str, FileStamp]
     skipped: list[tuple[str, str]]
+    raw_sha: dict[str, str] = field(default_factory=dict)
+    """sha256 of the bytes each document came from (its file, or its ``.jsonl`` line)."""
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+Reuse = Callable[[str], "Document | None"]
+"""``reuse(raw sha256) -> Document | None``: an already-cleaned document for unchanged bytes."""
 
 
 def _problem(strict: bool, message: str) -> None:
@@ -248,9 +255,9 @@ def read_metadata(folder: Path, stamps: dict[str, FileStamp] | None = None) -> d
         if unknown:
             raise CorpusError(f"{path}: entry {key!r} has unknown field(s) {sorted(unknown)}; "
                               f"known fields: {sorted(METADATA_FIELDS)}")
-        for field, value in fields.items():
+        for name, value in fields.items():
             if value is not None and not isinstance(value, str):
-                raise CorpusError(f"{path}: entry {key!r} field {field!r} must be a string")
+                raise CorpusError(f"{path}: entry {key!r} field {name!r} must be a string")
     return data
 
 
@@ -264,8 +271,14 @@ def decode_text(data: bytes, name: str) -> str:
         raise CorpusError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
 
 
-def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corpus:
-    """Read, clean and profile every article under ``folder``."""
+def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False, only: Collection[str] | None = None,
+                known_ids: Collection[str] = (), reuse: Reuse | None = None) -> Corpus:
+    """Read, clean and profile every article under ``folder``.
+
+    ``only``: read just these files (relative paths); the others are listed, not read.
+    ``known_ids``: doc ids of articles not re-read (a metadata entry naming one is not unused).
+    ``reuse``: an already-cleaned document for ``.jsonl`` lines whose bytes are unchanged.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise CorpusError(f"{root}: corpus folder does not exist")
@@ -274,11 +287,14 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corp
     documents: list[Document] = []
     skipped: list[tuple[str, str]] = []
     seen_ids: dict[str, str] = {}
-    known_keys: set[str] = set()  # metadata keys that name something in the corpus
+    raw_sha: dict[str, str] = {}
+    known_keys: set[str] = set(known_ids)  # metadata keys that name something in the corpus
     for rel, path in corpus_files(root):
         known_keys.update((rel, rel.rsplit(".", 1)[0]))
+        if only is not None and rel not in only:
+            continue
         try:
-            docs = list(_read_file(rel, path, metadata, strict, stamps))
+            docs = list(_read_file(rel, path, metadata, strict, stamps, reuse, raw_sha))
         except CorpusError as exc:
             skipped.append((rel, str(exc)))
             _problem(strict, f"{exc}; skipped")
@@ -298,7 +314,7 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corp
                              "its fields are not used")
     # Stamps come from the bytes that were read: a file edited after it was read is seen as
     # changed by the next staleness check; one that vanished before it was read is not indexed.
-    return Corpus(root, documents, stamps, skipped)
+    return Corpus(root, documents, stamps, skipped, raw_sha, metadata)
 
 
 def _check_length(where: str, text: str) -> None:
@@ -308,10 +324,12 @@ def _check_length(where: str, text: str) -> None:
 
 
 def _read_file(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool,
-               stamps: dict[str, FileStamp]) -> Iterator[Document]:
+               stamps: dict[str, FileStamp], reuse: Reuse | None = None,
+               raw_sha: dict[str, str] | None = None) -> Iterator[Document]:
     suffix = path.suffix.lower()
+    raw_sha = {} if raw_sha is None else raw_sha
     if suffix in JSONL_SUFFIXES:
-        yield from _read_jsonl(rel, path, metadata, strict, stamps)
+        yield from _read_jsonl(rel, path, metadata, strict, stamps, reuse, raw_sha)
         return
     data = _read_stamped(rel, path, MAX_FILE_BYTES, stamps)
     if not data.strip():
@@ -329,11 +347,13 @@ def _read_file(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict
         _check_length(rel, text)
         if html_title and "title" not in meta:
             meta["title"] = html_title
+    raw_sha[doc_id] = stamps[rel].sha256 if rel in stamps else ""
     yield make_document(doc_id, text, meta, source=rel, markdown=suffix in MARKDOWN_SUFFIXES)
 
 
 def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool,
-                stamps: dict[str, FileStamp]) -> Iterator[Document]:
+                stamps: dict[str, FileStamp], reuse: Reuse | None = None,
+                raw_sha: dict[str, str] | None = None) -> Iterator[Document]:
     """Stream a ``.jsonl`` file line by line (archives can be large); a bad line is reported
     by file and line number and skipped, the good lines around it are kept. A line over
     ``MAX_LINE_BYTES`` is skipped without being held in memory."""
@@ -359,8 +379,18 @@ def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], stric
                 continue
             if not raw.strip():
                 continue
+            line_sha = hashlib.sha256(raw.rstrip(b"\r\n")).hexdigest()
+            known = reuse(line_sha) if reuse is not None else None
+            if known is not None:
+                if raw_sha is not None:
+                    raw_sha[known.doc_id] = line_sha
+                yield replace(known, source=f"{rel}:{lineno}")
+                continue
             try:
-                yield _jsonl_document(rel, lineno, raw, metadata)
+                doc = _jsonl_document(rel, lineno, raw, metadata)
+                if raw_sha is not None:
+                    raw_sha[doc.doc_id] = line_sha
+                yield doc
             except CorpusError as exc:
                 _problem(strict, f"{exc}; line skipped")
     stamps[rel] = FileStamp(st.st_size, st.st_mtime_ns, h.hexdigest())

@@ -4,10 +4,10 @@ A vector is keyed by ``sha256(model name + "\\0" + embedded text)``, so a change
 changed passage or another model is simply a miss. Vectors live in two places, neither
 holding anything but raw numbers (no pickles):
 
-* **In each index version** (``cache/keys.npy``: uint8 ``[n, 32]``; ``cache/vectors.npy``:
-  float16 ``[n, dim]``): every vector that version uses. It is checksummed with the rest of
-  the version, and the next build starts from it, so the cache is carried from version to
-  version and never grows with texts that left the corpus.
+* **In the store, beside each passage and sentence vector** (the local store's segments keep
+  the key of every text they embedded): when a change replaces an article, the vectors of
+  its unchanged passages and sentences are taken from the version it replaces, so an edited
+  article costs only its edited texts.
 * **In a journal** (``<index>/.embedding-journal/<run>-d<dim>.keys`` / ``.f16``): raw records
   appended after every finished batch of a build. A build that is interrupted (Ctrl-C,
   killed, out of memory) leaves its journal behind; the next build reads it and resumes
@@ -32,13 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import AmmtcQaError
-
 log = logging.getLogger("ammtc_qa")
 
-CACHE_DIR = "cache"
-KEYS_FILE = "keys.npy"
-VECTORS_FILE = "vectors.npy"
 JOURNAL_DIR = ".embedding-journal"
 KEY_BYTES = 32
 _JOURNAL_NAME = re.compile(r"^(?P<run>[0-9a-f]{32})-d(?P<dim>\d+)\.keys$")
@@ -80,34 +75,6 @@ class VectorTable:
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors.astype(np.float32), axis=1)
     return np.abs(norms - 1.0) < 0.01
-
-
-def load_version_cache(version: Path | None, dim: int) -> VectorTable | None:
-    """The cache stored in an index version (None when it has none, is of another width, or does
-    not match the checksums of the version's manifest: a version is often rebuilt *because* it is
-    damaged, and its vectors must not be carried into the new one under fresh checksums)."""
-    if version is None:
-        return None
-    from .store import file_sha256, read_manifest
-
-    folder = version / CACHE_DIR
-    try:
-        expected = read_manifest(version)["files"]
-        for name in (KEYS_FILE, VECTORS_FILE):
-            if expected.get(f"{CACHE_DIR}/{name}") != file_sha256(folder / name):
-                log.warning("%s: does not match its checksum; not reused (its texts are embedded again)",
-                            folder / name)
-                return None
-    except (OSError, ValueError, KeyError, TypeError, AmmtcQaError):
-        return None
-    try:
-        keys = np.load(folder / KEYS_FILE, allow_pickle=False)
-        vectors = np.load(folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError):
-        return None
-    if keys.ndim != 2 or keys.shape[1] != KEY_BYTES or vectors.shape != (len(keys), dim):
-        return None
-    return VectorTable(keys, vectors)
 
 
 class Journal:
@@ -186,12 +153,14 @@ class Journal:
             self.folder.rmdir()  # only when empty (another build may be writing its own)
 
 
-def embed_with_cache(texts: Sequence[str], embedder: Any, *, previous: Path | None, journal: Journal,
-                     batch_size: int, progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+def embed_with_cache(texts: Sequence[str], embedder: Any, *, previous: VectorTable | None, journal: Journal,
+                     batch_size: int, progress: bool, resume: bool = True) -> tuple[np.ndarray, np.ndarray,
+                                                                                   dict[str, int]]:
     """Vectors (float16 ``[n, dim]``) for ``texts``, embedding only those not cached.
 
-    Returns ``(vectors, unique keys, unique vectors, stats)`` where the unique arrays are what
-    the new version's cache must hold. Texts are embedded longest first (less padding per
+    ``previous``: vectors already stored for these texts (the articles a change replaces);
+    ``resume=False`` ignores the journals of interrupted builds (a forced rebuild recomputes).
+    Returns ``(vectors, keys, stats)``. Texts are embedded longest first (less padding per
     batch) with one progress bar; each finished batch goes to the journal.
     """
     keys = text_keys(embedder.name, texts)
@@ -201,7 +170,7 @@ def embed_with_cache(texts: Sequence[str], embedder: Any, *, previous: Path | No
     uvecs = np.zeros((len(ukeys), embedder.dim), dtype=np.float16)
     missing = np.ones(len(ukeys), dtype=bool)
     from_cache = from_journal = 0
-    for table, label in ((load_version_cache(previous, embedder.dim), "cache"), (journal.read(), "journal")):
+    for table, label in ((previous, "cache"), (journal.read() if resume else None, "journal")):
         if table is None:
             continue
         rows = table.find(ukeys)
@@ -221,7 +190,7 @@ def embed_with_cache(texts: Sequence[str], embedder: Any, *, previous: Path | No
             _embed_batches(texts, first, todo, ukeys, uvecs, embedder, journal, batch_size, progress, stats)
     finally:
         journal.close()
-    return uvecs[inverse.ravel()], ukeys, uvecs, stats
+    return uvecs[inverse.ravel()], keys, stats
 
 
 def _embed_batches(texts: Sequence[str], first: np.ndarray, todo: np.ndarray, ukeys: np.ndarray,
@@ -247,11 +216,3 @@ def _progress_bar(total: int, desc: str, progress: bool) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit="text", dynamic_ncols=True, smoothing=0.1, disable=not progress)
-
-
-def save_cache(writer_path: Any, keys: np.ndarray, vectors: np.ndarray) -> None:
-    """Write a version's cache files through ``writer_path(rel) -> Path``."""
-    np.save(writer_path(f"{CACHE_DIR}/{KEYS_FILE}"), np.ascontiguousarray(keys, dtype=np.uint8),
-            allow_pickle=False)
-    np.save(writer_path(f"{CACHE_DIR}/{VECTORS_FILE}"), np.ascontiguousarray(vectors, dtype=np.float16),
-            allow_pickle=False)

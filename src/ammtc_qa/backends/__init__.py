@@ -1,0 +1,39 @@
+"""Storage backends behind one seam (``base.Backend``), chosen by name.
+
+``open_backend(name, ...)`` returns a ``WritableBackend``; ``register(name, factory)`` adds one.
+The local backend is built in; others register themselves when their extra is installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .base import Backend, ChangeSet, Hits, IndexedDocument, IndexedPassage, PassageRecord, WritableBackend
+from .filters import DocMeta, Filter
+
+_FACTORIES: dict[str, Callable[..., Any]] = {}
+
+
+def register(name: str, factory: Callable[..., Any]) -> None:
+    """Make ``backend=name`` open stores through ``factory(index_dir, **options)``."""
+    _FACTORIES[name] = factory
+
+
+def available() -> list[str]:
+    return sorted({"local", *_FACTORIES})
+
+
+def factory(name: str) -> Callable[..., Any]:
+    if name == "local":
+        from .local.backend import LocalBackend
+
+        return LocalBackend.open
+    try:
+        return _FACTORIES[name]
+    except KeyError:
+        raise ValueError(f"unknown backend {name!r}; available: {', '.join(available())}") from None
+
+
+__all__ = ["Backend", "WritableBackend", "ChangeSet", "Hits", "IndexedDocument", "IndexedPassage", "PassageRecord",
+           "DocMeta", "Filter", "register", "available", "factory"]

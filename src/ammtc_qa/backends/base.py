@@ -1,0 +1,167 @@
+"""The storage seam: what ranking needs from a store, and what a build hands to one.
+
+Ranking (``ammtc_qa.ranking``) sees a store only through ``Backend``: dense search, BM25
+search and scores, passage records, sentence vectors and documents, each addressed by a
+stable passage id (an integer that never changes while the passage exists; never a row
+position), and each search taking a ``Filter`` that the store applies *inside* its search.
+Tokenisation, fusion, sentence rescoring, diversity, highlights and citations stay in the
+library, so every backend gives the same answers for the same stored data.
+
+A build (``ammtc_qa.indexing``) prepares ``IndexedDocument``s (cleaned document, passage
+spans, BM25 tokens, vectors) and hands a ``ChangeSet`` to ``WritableBackend.apply``; the store
+makes the change visible all at once or not at all.
+
+To add a backend: implement ``WritableBackend``, register a factory under a name with
+``ammtc_qa.backends.register``, and run the contract suite (``ammtc_qa.testing.backend``)
+against it by subclassing ``BackendContract``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..document import Document
+from .filters import DocMeta, Filter
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Search results, best first: passage ids and their scores (same length)."""
+
+    ids: np.ndarray  # int64
+    scores: np.ndarray  # float32
+
+    @classmethod
+    def empty(cls) -> Hits:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+    @classmethod
+    def top(cls, ids: np.ndarray, scores: np.ndarray, k: int) -> Hits:
+        """The ``k`` best of unsorted ``(ids, scores)``; ties broken by the smaller id."""
+        ids = np.asarray(ids, dtype=np.int64)
+        scores = np.asarray(scores, dtype=np.float32)
+        if k <= 0 or not len(ids):
+            return cls.empty()
+        order = np.lexsort((ids, -scores))[:k]
+        return cls(ids[order], scores[order])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def pairs(self) -> list[tuple[int, float]]:
+        return list(zip(self.ids.tolist(), self.scores.tolist(), strict=True))
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """Where a passage sits: ``document(doc_id).text[start:end]`` is its text."""
+
+    pid: int
+    doc_id: str
+    start: int
+    end: int
+    position: int
+    """Index of the passage within its article (0 = the lead)."""
+    sentences: tuple[tuple[int, int], ...]
+    """Sentence spans, as offsets into the document text, inside ``start:end``."""
+
+
+@dataclass(frozen=True)
+class IndexedPassage:
+    """A passage ready to be stored: its span, its BM25 tokens and its vectors."""
+
+    start: int
+    end: int
+    sentences: tuple[tuple[int, int], ...]
+    tokens: tuple[str, ...]
+    """BM25 terms of the embedded text (header + passage), tokenised by the library."""
+    vector: np.ndarray  # float16 [dim]
+    sentence_vectors: np.ndarray  # float16 [len(sentences), dim]
+    text_key: bytes = b""
+    """Embedding-cache key of the embedded text (``embedding_cache.text_keys``)."""
+    sentence_keys: tuple[bytes, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    document: Document
+    passages: tuple[IndexedPassage, ...]
+    text_sha: str = ""
+    anchors: tuple[int, ...] = ()
+    """Bottom-k shingle sketch for near-copy detection (``duplicates``)."""
+
+
+@dataclass
+class ChangeSet:
+    """One atomic change: remove these articles, add those, record the corpus state."""
+
+    add: list[IndexedDocument] = field(default_factory=list)
+    remove: set[str] = field(default_factory=set)
+    copies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Near-copy links to set (an empty tuple clears a document's links)."""
+    state: dict[str, Any] = field(default_factory=dict)
+    """Build facts stored with the version (settings, model, corpus stamps, skipped files...)."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A read-only view of one version of an index. Safe to share between threads."""
+
+    name: str
+
+    def __len__(self) -> int:
+        """Number of live passages."""
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        """What the build recorded (``ChangeSet.state``) plus ``counts``."""
+
+    # dense
+    def dense_search(self, query: np.ndarray, k: int, where: Filter | None = None) -> Hits: ...
+
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """float32 ``[len(ids), dim]``, the stored passage vectors."""
+
+    # lexical
+    def lexical_search(self, tokens: Sequence[str], k: int, where: Filter | None = None) -> Hits:
+        """BM25 (Lucene variant, the settings' k1/b) over corpus-wide statistics; only passages
+        with a positive score are returned."""
+
+    def lexical_scores(self, tokens: Sequence[str], ids: Sequence[int]) -> np.ndarray:
+        """BM25 score of each given passage (0 where no term matches)."""
+
+    def idf(self, tokens: Sequence[str]) -> dict[str, float]:
+        """BM25 idf of each term that occurs in the corpus."""
+
+    # records
+    def passages(self, ids: Sequence[int]) -> list[PassageRecord]: ...
+
+    def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]:
+        """float32 ``[n_sentences, dim]`` per passage, in ``PassageRecord.sentences`` order."""
+
+    def document(self, doc_id: str) -> Document:
+        """Raises ``KeyError`` for an unknown id."""
+
+    def documents(self) -> Iterator[Document]:
+        """Every document, streamed (an archive need not fit in memory)."""
+
+    def doc_meta(self) -> Sequence[DocMeta]:
+        """Metadata of every document (no text): what filters and the meeting catalog read."""
+
+    def copies(self, doc_id: str) -> tuple[str, ...]:
+        """Ids of the document's near copies (syndicated versions)."""
+
+    def passage_ids(self, doc_id: str) -> list[int]: ...
+
+
+@runtime_checkable
+class WritableBackend(Backend, Protocol):
+    def apply(self, change: ChangeSet) -> WritableBackend:
+        """Apply ``change`` atomically; return a view of the new version (this one is unchanged)."""

@@ -1,0 +1,522 @@
+"""The local backend: immutable segments on disk, versions that list them, tombstones.
+
+Layout::
+
+    index/
+      CURRENT                 name of the live version folder (replaced atomically)
+      v-<time>-<id>/          one version: manifest.json (the segments it uses, with the sha256
+                              of each segment's manifest), tombstones.npy, links.json, state.json
+      segments/s-<seq>-<id>/  immutable segments (see ``segment``), shared by versions
+      .build.lock             the writer lock (see ``store.writer_lock``)
+
+A change writes one small segment with the new articles, tombstones the passages of removed
+or replaced ones, and commits a new version folder that lists the old segments plus the new
+one: its cost is that of the change, not of the archive. Segments are merged in the
+background of later changes by a base-``merge_factor`` counter (``merge_factor`` consecutive
+segments of one size class become one of the next), so each passage is rewritten
+O(log archive) times and a search visits O(log archive) segments. Readers open one version
+and see it whole; superseded segments are deleted once no version lists them (a reader that
+already mapped them keeps reading them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..._version import __version__
+from ...document import Document
+from ...errors import IndexCorruptError
+from ...store import VersionWriter, current_version, read_live, read_manifest, verify
+from ..base import ChangeSet, Hits, IndexedDocument, PassageRecord
+from ..filters import DocMeta, Filter
+from .bm25 import Forward, corpus_stats, query_weights, scores_for, segment_scores
+from .segment import (
+    SEGMENTS,
+    Segment,
+    SegmentData,
+    _json,
+    _read,
+    concat,
+    remove_unreferenced,
+    segment_digest,
+    write_segment,
+)
+
+FORMAT = 2
+"""On-disk layout of the local store; an index of another format is rebuilt."""
+VERIFY_BYTES = 256 << 20
+"""``verify="auto"``: segments whose files add up to more than this are checked for shape and
+size at open, and by checksum only with ``verify="full"`` (hashing gigabytes at every open
+would cost seconds; their checksums were verified when they were written)."""
+DOC_CACHE = 4096
+
+
+class LocalBackend:
+    """One version of a local index. Read-only and thread-safe; ``apply`` returns a new one."""
+
+    name = "local"
+
+    def __init__(self, index_dir: Path, version: Path, manifest: dict[str, Any], segments: list[Segment],
+                 tombstones: np.ndarray, links: dict[str, tuple[str, ...]], state: dict[str, Any]) -> None:
+        self.index_dir = index_dir
+        self.version = version
+        self.manifest = manifest
+        self.segments = segments
+        self.tombstones = tombstones
+        self.links = links
+        self._state = state
+        settings = state.get("settings", {})
+        self.k1 = float(settings.get("bm25_k1", 0.9))
+        self.b = float(settings.get("bm25_b", 0.4))
+        self.live = [~np.isin(s.pids, tombstones) if len(tombstones) else np.ones(len(s), dtype=bool)
+                     for s in segments]
+        self.any_dead = [not bool(m.all()) for m in self.live]
+        self._dead_rows = [np.flatnonzero(~m) for m in self.live]
+        self.stats = corpus_stats([s.postings for s in segments], self._dead_rows, self.k1, self.b)
+        self._first_pid = np.array([int(s.pids[0]) if len(s) else 0 for s in segments], dtype=np.int64)
+        self.by_doc: dict[str, tuple[int, int]] = {}
+        for i, s in enumerate(segments):
+            bounds = s.passage_bounds
+            live = self.live[i]
+            for row, doc_id in enumerate(s.doc_ids):
+                if bounds[row + 1] > bounds[row] and live[bounds[row]]:
+                    self.by_doc[doc_id] = (i, row)
+        self._columns = [_Columns(s) for s in segments]
+        self.document = lru_cache(maxsize=DOC_CACHE)(self._document)  # type: ignore[method-assign]
+        self._masks: OrderedDict[tuple[int, Filter], np.ndarray] = OrderedDict()
+
+    # -- opening ------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, index_dir: Path, *, verify_files: bool | str = True) -> LocalBackend | None:
+        """The live version of ``index_dir`` (None when it holds none)."""
+        return read_live(index_dir, lambda version: cls._open_version(index_dir, version, verify_files))
+
+    @classmethod
+    def _open_version(cls, index_dir: Path, version: Path, verify_files: bool | str) -> LocalBackend:
+        manifest = read_manifest(version)
+        if manifest.get("format") != FORMAT or not isinstance(manifest.get("segments"), list):
+            raise IndexCorruptError(f"{version / 'manifest.json'}: index format {manifest.get('format')!r} "
+                                    f"is not {FORMAT}; rebuild")
+        if verify_files:
+            verify(version, manifest)
+        segments = []
+        for entry in manifest["segments"]:
+            name = str(entry["name"])
+            folder = index_dir / SEGMENTS / name
+            if not (folder / "manifest.json").is_file():
+                raise IndexCorruptError(f"{folder}: segment listed by {version.name} is missing")
+            if verify_files and segment_digest(index_dir, name) != entry.get("manifest_sha256"):
+                raise IndexCorruptError(f"{folder / 'manifest.json'}: checksum mismatch (replaced?)")
+            full = verify_files == "full" or (verify_files and _size(folder) <= VERIFY_BYTES)
+            segment = Segment(folder, verify_files=bool(full))
+            if len(segment) != int(entry.get("passages", -1)):
+                raise IndexCorruptError(f"{folder}: {len(segment)} passages, the version lists {entry.get('passages')}")
+            segments.append(segment)
+        tombstones = _read(version / "tombstones.npy", lambda p: np.load(p, allow_pickle=False))
+        raw_links = _read(version / "links.json", _json)
+        state = _read(version / "state.json", _json)
+        if tombstones.dtype != np.int64 or tombstones.ndim != 1:
+            raise IndexCorruptError(f"{version / 'tombstones.npy'}: not a list of passage ids")
+        if not isinstance(raw_links, dict) or not all(isinstance(v, list) for v in raw_links.values()):
+            raise IndexCorruptError(f"{version / 'links.json'}: not a table of near copies")
+        if not isinstance(state, dict):
+            raise IndexCorruptError(f"{version / 'state.json'}: not a build state")
+        links = {str(k): tuple(map(str, v)) for k, v in raw_links.items()}
+        dims = {s.dim for s in segments}
+        if len(dims) > 1:
+            raise IndexCorruptError(f"{version}: segments of different vector widths {sorted(dims)}")
+        return cls(index_dir, version, manifest, segments, tombstones, links, state)
+
+    # -- Backend: facts ----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.stats.n
+
+    @property
+    def dim(self) -> int:
+        return self.segments[0].dim if self.segments else 0
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        counts = {"documents": len(self.by_doc), "chunks": len(self), "segments": len(self.segments),
+                  "sentences": sum(int(s.sentence_bounds[-1]) for s in self.segments)}
+        return {**self._state, "counts": counts}
+
+    # -- Backend: dense ------------------------------------------------------------------------
+    def dense_search(self, query: np.ndarray, k: int, where: Filter | None = None) -> Hits:
+        ids, scores = [], []
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        for i, seg in enumerate(self.segments):
+            allowed = self._allowed(i, where)
+            if allowed is not None and not allowed.any():
+                continue
+            if allowed is not None and seg.dense.approximate and int(allowed.sum()) <= _exact_limit():
+                rows = np.flatnonzero(allowed)
+                s = np.asarray(seg.vectors_f16[rows], dtype=np.float32) @ q
+            else:
+                s, rows = seg.dense.search(q, k, allowed)
+            ids.append(seg.pids[rows])
+            scores.append(s)
+        if not ids:
+            return Hits.empty()
+        return Hits.top(np.concatenate(ids), np.concatenate(scores), k)
+
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        for _, (seg, rows, at) in self._locate(ids):
+            out[at] = np.asarray(seg.vectors_f16[rows], dtype=np.float32)
+        return out
+
+    # -- Backend: lexical ----------------------------------------------------------------------
+    def idf(self, tokens: Sequence[str]) -> dict[str, float]:
+        return self.stats.idf([s.postings for s in self.segments], tokens)
+
+    def lexical_search(self, tokens: Sequence[str], k: int, where: Filter | None = None) -> Hits:
+        weights = query_weights(tokens, self.idf(tokens))
+        if not weights or k <= 0:
+            return Hits.empty()
+        ids, scores = [], []
+        for i, seg in enumerate(self.segments):
+            allowed = self._allowed(i, where)
+            if allowed is not None and not allowed.any():
+                continue
+            acc = segment_scores(seg.postings, weights, self.stats)
+            if allowed is not None:
+                acc[~allowed] = 0.0
+            positive = np.flatnonzero(acc > 0)
+            if len(positive) > k:
+                positive = positive[np.argpartition(-acc[positive], k - 1)[:k]]
+            ids.append(seg.pids[positive])
+            scores.append(acc[positive])
+        if not ids:
+            return Hits.empty()
+        return Hits.top(np.concatenate(ids), np.concatenate(scores), k)
+
+    def lexical_scores(self, tokens: Sequence[str], ids: Sequence[int]) -> np.ndarray:
+        out = np.zeros(len(ids), dtype=np.float32)
+        weights = query_weights(tokens, self.idf(tokens))
+        if not weights:
+            return out
+        for _, (seg, rows, at) in self._locate(ids):
+            out[at] = scores_for(seg.postings, rows, weights, self.stats)
+        return out
+
+    # -- Backend: records ----------------------------------------------------------------------
+    def passages(self, ids: Sequence[int]) -> list[PassageRecord]:
+        out: list[PassageRecord | None] = [None] * len(ids)
+        for _, (seg, rows, at) in self._locate(ids):
+            for row, j in zip(rows.tolist(), at.tolist(), strict=True):
+                pid, d, start, end, position = (int(x) for x in seg.passages[row])
+                lo, hi = seg.sentence_rows(row)
+                spans = tuple((int(a), int(b)) for _, a, b in seg.sentences[lo:hi])
+                out[j] = PassageRecord(pid, seg.doc_ids[d], start, end, position, spans)
+        return out  # type: ignore[return-value]
+
+    def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]:
+        out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(ids)
+        for _, (seg, rows, at) in self._locate(ids):
+            for row, j in zip(rows.tolist(), at.tolist(), strict=True):
+                lo, hi = seg.sentence_rows(row)
+                out[j] = np.asarray(seg.sentence_vectors_f16[lo:hi], dtype=np.float32)
+        return out
+
+    def _document(self, doc_id: str) -> Document:
+        where = self.by_doc.get(doc_id)
+        if where is None:
+            raise KeyError(f"no document with id {doc_id!r} in this index")
+        return self.segments[where[0]].document(where[1])
+
+    def documents(self) -> Iterator[Document]:
+        for doc_id in self.by_doc:
+            yield self.document(doc_id)
+
+    def doc_meta(self) -> list[DocMeta]:
+        return [self.segments[i].meta[row] for i, row in self.by_doc.values()]
+
+    def copies(self, doc_id: str) -> tuple[str, ...]:
+        return tuple(c for c in self.links.get(doc_id, ()) if c in self.by_doc)
+
+    def passage_ids(self, doc_id: str) -> list[int]:
+        i, row = self.by_doc[doc_id]
+        seg = self.segments[i]
+        return seg.pids[seg.passage_bounds[row]:seg.passage_bounds[row + 1]].tolist()
+
+    # -- for builds ----------------------------------------------------------------------------
+    def fingerprints(self) -> dict[str, tuple[str, tuple[int, ...]]]:
+        """``{doc id: (text sha256, near-copy anchors)}`` of every live document."""
+        return {d: (self.segments[i].text_sha[r], self.segments[i].anchors[r]) for d, (i, r) in self.by_doc.items()}
+
+    def embedded(self, doc_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(keys, float16 vectors)`` stored for these documents' passages and sentences: an
+        updated article re-embeds only the texts that changed."""
+        keys, vecs = [np.zeros((0, 32), dtype=np.uint8)], [np.zeros((0, self.dim), dtype=np.float16)]
+        for d in doc_ids:
+            if d not in self.by_doc:
+                continue
+            i, row = self.by_doc[d]
+            seg = self.segments[i]
+            lo, hi = int(seg.passage_bounds[row]), int(seg.passage_bounds[row + 1])
+            slo, shi = int(seg.sentence_bounds[lo]), int(seg.sentence_bounds[hi])
+            keys += [np.asarray(seg.keys[lo:hi]), np.asarray(seg.sentence_keys[slo:shi])]
+            vecs += [np.asarray(seg.vectors_f16[lo:hi]), np.asarray(seg.sentence_vectors_f16[slo:shi])]
+        return np.concatenate(keys), np.concatenate(vecs)
+
+    def apply(self, change: ChangeSet, *, vector_kind: str | None = None, merge_factor: int = 8,
+              min_merge: int = 256) -> LocalBackend:
+        """Write a new version with ``change`` (the caller holds the writer lock)."""
+        return _apply(self.index_dir, self, change, vector_kind, merge_factor, min_merge)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _locate(self, ids: Sequence[int]) -> Iterator[tuple[int, tuple[Segment, np.ndarray, np.ndarray]]]:
+        """Per segment: ``(segment, local rows, positions in ids)``; unknown ids raise KeyError."""
+        pids = np.asarray(ids, dtype=np.int64)
+        if not len(pids):
+            return
+        which = np.searchsorted(self._first_pid, pids, side="right") - 1
+        for i in np.unique(which).tolist():
+            at = np.flatnonzero(which == i)
+            seg = self.segments[i] if i >= 0 else None
+            rows = np.searchsorted(seg.pids, pids[at]) if seg is not None else at
+            if seg is None or np.any(rows >= len(seg)) or np.any(seg.pids[np.minimum(rows, len(seg) - 1)] != pids[at]) \
+                    or not self.live[i][rows].all():
+                raise KeyError(f"passage id(s) not in this index: {pids[at][:5].tolist()}")
+            yield i, (seg, rows, at)
+
+    def _allowed(self, i: int, where: Filter | None) -> np.ndarray | None:
+        """Rows of segment ``i`` that may compete, or None for all of them."""
+        if where is None or where.empty:
+            return self.live[i] if self.any_dead[i] else None
+        key = (i, where)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._columns[i].passage_mask(where) & self.live[i]
+            self._masks[key] = mask
+            if len(self._masks) > 256:
+                self._masks.popitem(last=False)
+        return mask
+
+
+class _Columns:
+    """A segment's document metadata as arrays, to evaluate a ``Filter`` without a loop over rows."""
+
+    def __init__(self, seg: Segment) -> None:
+        self.seg = seg
+        self.dates = np.array([m.date.toordinal() if m.date else -1 for m in seg.meta], dtype=np.int64)
+        self.publishers = np.array([(m.publisher or "").casefold() for m in seg.meta], dtype=object)
+        self.languages = np.array([(m.language or "").casefold() for m in seg.meta], dtype=object)
+        self.rows = {m.doc_id: r for r, m in enumerate(seg.meta)}
+        mentioning: dict[str, list[int]] = {}
+        for r, m in enumerate(seg.meta):
+            for key in m.meetings:
+                mentioning.setdefault(key, []).append(r)
+        self.mentioning = mentioning
+
+    def passage_mask(self, f: Filter) -> np.ndarray:
+        n = len(self.seg.meta)
+        docs = np.ones(n, dtype=bool)
+        if f.doc_ids is not None:
+            pick = np.zeros(n, dtype=bool)
+            pick[[self.rows[d] for d in f.doc_ids if d in self.rows]] = True
+            docs &= pick
+        if f.meetings is not None:
+            pick = np.zeros(n, dtype=bool)
+            for key in f.meetings:
+                pick[self.mentioning.get(key, [])] = True
+            docs &= pick
+        if f.dated:
+            docs &= self.dates >= 0
+            if f.since:
+                docs &= self.dates >= f.since.toordinal()
+            if f.until:
+                docs &= self.dates <= f.until.toordinal()
+        if f.publishers is not None:
+            docs &= np.isin(self.publishers, list(f.publishers))
+        if f.languages is not None:
+            docs &= np.isin(self.languages, list(f.languages))
+        return docs[self.seg.doc_row]
+
+
+def _exact_limit() -> int:
+    from ...vectors import EXACT_ALLOWED_LIMIT
+
+    return EXACT_ALLOWED_LIMIT
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def new_segment_data(docs: Sequence[IndexedDocument], first_pid: int, dim: int) -> SegmentData:
+    """Pack freshly built documents, numbering their passages from ``first_pid``."""
+    passages, sentences, vectors, svectors, keys, skeys, tokens = [], [], [], [], [], [], []
+    pid = first_pid
+    for d, item in enumerate(docs):
+        for position, p in enumerate(item.passages):
+            row = len(passages)
+            passages.append((pid, d, p.start, p.end, position))
+            sentences.extend((row, a, b) for a, b in p.sentences)
+            vectors.append(np.asarray(p.vector, dtype=np.float16).reshape(dim))
+            svectors.append(np.asarray(p.sentence_vectors, dtype=np.float16).reshape(-1, dim))
+            keys.append(np.frombuffer(p.text_key.ljust(32, b"\0")[:32], dtype=np.uint8))
+            skeys.extend(np.frombuffer(k.ljust(32, b"\0")[:32], dtype=np.uint8) for k in p.sentence_keys)
+            if len(p.sentence_keys) != len(p.sentences):
+                skeys.extend(np.zeros(32, dtype=np.uint8) for _ in range(len(p.sentences) - len(p.sentence_keys)))
+            tokens.append(p.tokens)
+            pid += 1
+    meta = []
+    for item in docs:
+        doc = item.document
+        m = _doc_meta(doc).to_json()
+        m["text_sha"] = item.text_sha
+        m["anchors"] = [int(a) for a in item.anchors]
+        meta.append(m)
+    return SegmentData(
+        doc_lines=[json.dumps(item.document.to_json(), ensure_ascii=False).encode("utf-8", "surrogatepass")
+                   for item in docs],
+        meta=meta, passages=np.asarray(passages, dtype=np.int64).reshape(-1, 5),
+        sentences=np.asarray(sentences, dtype=np.int64).reshape(-1, 3),
+        vectors=np.stack(vectors) if vectors else np.zeros((0, dim), dtype=np.float16),
+        sentence_vectors=np.concatenate(svectors) if svectors else np.zeros((0, dim), dtype=np.float16),
+        keys=np.stack(keys) if keys else np.zeros((0, 32), dtype=np.uint8),
+        sentence_keys=np.stack(skeys) if skeys else np.zeros((0, 32), dtype=np.uint8),
+        forward=Forward.from_tokens(tokens))
+
+
+def _doc_meta(doc: Document) -> DocMeta:
+    m = doc.meetings
+    return DocMeta(doc_id=doc.doc_id, title=doc.title, date=doc.date, publisher=doc.publisher,
+                   language=doc.language, url=doc.url, source=doc.source, main_meeting=m.main,
+                   meetings=tuple(m.mentioned), places=tuple(m.places), meeting_date=m.date)
+
+
+def _apply(index_dir: Path, base: LocalBackend | None, change: ChangeSet, vector_kind: str | None,
+           merge_factor: int, min_merge: int) -> LocalBackend:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    segments = list(base.segments) if base else []
+    manifest = base.manifest if base else {}
+    next_pid = int(manifest.get("next_pid", 0))
+    next_seq = int(manifest.get("next_seq", 0))
+    dim = base.dim if base and base.segments else (
+        int(np.asarray(change.add[0].passages[0].vector).shape[-1]) if change.add and change.add[0].passages else 0)
+    gone = set(change.remove) | {item.document.doc_id for item in change.add}
+    dead = set(base.tombstones.tolist()) if base else set()
+    if base:
+        for doc_id in gone:
+            if doc_id in base.by_doc:
+                dead.update(base.passage_ids(doc_id))
+    names = [s.name for s in segments]
+    sizes = [len(s) - int(np.isin(s.pids, list(dead)).sum()) if dead else len(s) for s in segments]
+    written: list[str] = []
+    try:
+        return _write(index_dir, base, change, vector_kind, merge_factor, min_merge, segments, names, sizes, dead,
+                      written, next_pid, next_seq, dim)
+    except BaseException:
+        live = current_version(index_dir)
+        if live is None or base is None or live == base.version:  # not committed: drop what this change wrote
+            remove_unreferenced(index_dir, _referenced(live))
+        raise
+
+
+def _write(index_dir: Path, base: LocalBackend | None, change: ChangeSet, vector_kind: str | None,
+           merge_factor: int, min_merge: int, segments: list[Segment], names: list[str], sizes: list[int],
+           dead: set[int], written: list[str], next_pid: int, next_seq: int, dim: int) -> LocalBackend:
+    if change.add:
+        data = new_segment_data(change.add, next_pid, dim)
+        next_pid += len(data.passages)
+        name = write_segment(index_dir, next_seq, data, vector_kind)
+        next_seq += 1
+        names.append(name)
+        sizes.append(len(data.passages))
+        written.append(name)
+    # merges: a run of `merge_factor` consecutive segments of one size class becomes one
+    opened: dict[str, Segment] = {s.name: s for s in segments}
+    while True:
+        run = _merge_run(sizes, merge_factor, min_merge)
+        empty = next((i for i, n in enumerate(sizes) if n == 0), None)
+        if run is None and empty is None:
+            break
+        lo, hi = run if run is not None else (empty, empty + 1)  # type: ignore[operator]
+        parts = []
+        for name in names[lo:hi]:
+            seg = opened.get(name) or Segment(index_dir / SEGMENTS / name, verify_files=False)
+            opened[name] = seg
+            live_docs = np.flatnonzero(~np.isin(seg.pids[seg.passage_bounds[:-1].clip(max=max(len(seg) - 1, 0))],
+                                                list(dead))) if dead else np.arange(len(seg.meta))
+            if len(live_docs):
+                parts.append(seg.extract(live_docs))
+        merged_size = sum(len(p.passages) for p in parts)
+        replacement: list[str] = []
+        if merged_size:
+            name = write_segment(index_dir, next_seq, concat(parts), vector_kind)
+            next_seq += 1
+            replacement = [name]
+            written.append(name)
+        names[lo:hi] = replacement
+        sizes[lo:hi] = [merged_size] if merged_size else []
+    keep_pids = [opened.get(n) or Segment(index_dir / SEGMENTS / n, verify_files=False) for n in names]
+    all_pids = np.concatenate([s.pids for s in keep_pids]) if keep_pids else np.zeros(0, dtype=np.int64)
+    tombstones = np.array(sorted(dead), dtype=np.int64)
+    tombstones = tombstones[np.isin(tombstones, all_pids)]
+    links = dict(base.links) if base else {}
+    for doc_id in change.remove:
+        links.pop(doc_id, None)
+    for doc_id, copies in change.copies.items():
+        if copies:
+            links[doc_id] = tuple(copies)
+        else:
+            links.pop(doc_id, None)
+    state = {**(base._state if base else {}), **change.state}
+    writer = VersionWriter(index_dir)
+    try:
+        np.save(writer.path("tombstones.npy"), tombstones, allow_pickle=False)
+        writer.path("links.json").write_text(json.dumps(links, ensure_ascii=False), encoding="utf-8")
+        writer.path("state.json").write_text(json.dumps(state, ensure_ascii=False, default=str), encoding="utf-8")
+        version = writer.commit({
+            "format": FORMAT, "library_version": __version__,
+            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "next_pid": next_pid, "next_seq": next_seq,
+            "segments": [{"name": n, "manifest_sha256": segment_digest(index_dir, n),
+                          "passages": len(s)} for n, s in zip(names, keep_pids, strict=True)],
+        })
+    except BaseException:
+        writer.abort()
+        raise
+    remove_unreferenced(index_dir, set(names))
+    opened_new = LocalBackend._open_version(index_dir, version, verify_files=False)
+    return opened_new
+
+
+def _referenced(version: Path | None) -> set[str]:
+    """Segments a version lists (empty when there is none or it cannot be read)."""
+    if version is None:
+        return set()
+    try:
+        return {str(e["name"]) for e in read_manifest(version).get("segments", [])}
+    except (IndexCorruptError, KeyError, TypeError):
+        return set()
+
+
+def _merge_run(sizes: list[int], factor: int, min_merge: int) -> tuple[int, int] | None:
+    """The newest run of ``factor`` consecutive segments of one size class, if any."""
+    if factor < 2 or len(sizes) < factor:
+        return None
+    level = [0 if n <= min_merge else 1 + int(math.log(n / min_merge, factor)) for n in sizes]
+    for hi in range(len(sizes), factor - 1, -1):
+        window = level[hi - factor:hi]
+        if len(set(window)) == 1:
+            return hi - factor, hi
+    return None
+
+
+def create(index_dir: Path, change: ChangeSet, *, vector_kind: str | None = None) -> LocalBackend:
+    """A first version holding exactly ``change.add`` (a full build)."""
+    return _apply(index_dir, None, change, vector_kind, merge_factor=0, min_merge=0)

@@ -1,0 +1,1 @@
+"""Index building: chunking, embedding (with its cache) and the refresh that feeds a backend."""

@@ -1,0 +1,374 @@
+"""Building and refreshing an index: from corpus files to a ``ChangeSet`` for a backend.
+
+A refresh costs what changed. Files whose size, mtime and hash are those recorded by the
+live version are not read; a ``.jsonl`` line whose bytes are unchanged is not cleaned again;
+an article whose cleaned text and metadata are unchanged is not touched. What is new or
+changed is chunked, tokenised and embedded (an updated article reuses the vectors of its
+unchanged passages and sentences), and handed to the backend as one atomic change. The whole
+read-modify-write runs under the index's writer lock, so two writers never interleave.
+
+What is embedded for a passage is a short context header (the article's title, main
+meeting, place and date) followed by the passage text: a paragraph that says "he proposed
+four approaches" is only findable for "AMMTC 19" through its article. The header is cut
+first so that header + passage always fit the model window; the passage text returned to
+users is the exact span of the cleaned article, header not included.
+
+An index built with other settings, another model, or other code (the modules that clean,
+chunk and tokenise: ``code_fingerprint``) is rebuilt whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import warnings
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import chunking, cleaning, dates, duplicates, html, jsonl, lexical, meetings, sentences
+from .. import corpus as corpus_mod
+from .. import document as document_mod
+from .._version import __version__
+from ..backends.base import ChangeSet, IndexedDocument, IndexedPassage
+from ..backends.local.backend import FORMAT, LocalBackend, create
+from ..chunking import Chunk, chunk_document
+from ..corpus import METADATA_FILE, FileStamp, read_corpus, read_metadata, stamp_files
+from ..document import Document
+from ..duplicates import ANCHORS, near_copies, shingles, text_hash
+from ..embedding import Embedder
+from ..embedding_cache import Journal, VectorTable, embed_with_cache
+from ..errors import CorpusWarning, IndexUnavailableError
+from ..lexical import tokenize
+from ..settings import INDEX_FORMAT, IndexSettings
+from ..store import writer_lock
+from ..vectors import is_stale_kind
+
+log = logging.getLogger("ammtc_qa")
+
+
+def context_header(doc: Document) -> str:
+    """``Title (AMMTC 19, Melaka, Malaysia, 2025-09-10)``: what the passage alone cannot say."""
+    m = doc.meetings
+    facts = [m.main or "", ", ".join(m.places), (m.date or doc.date or "") and str(m.date or doc.date)]
+    facts = [f for f in facts if f]
+    title = doc.title or ""
+    return f"{title} ({', '.join(facts)})" if facts else title
+
+
+def fit_header(header: str, embedder: Embedder, budget: int) -> str:
+    """Drop words from the end of the header until it fits ``budget`` word pieces."""
+    words = header.split()
+    while words and embedder.count_tokens(" ".join(words)) > budget:
+        words.pop()
+    return " ".join(words)
+
+
+def embed_texts(doc: Document, chunks: list[Chunk], embedder: Embedder, settings: IndexSettings) -> list[str]:
+    """The texts embedded (and lexically indexed) for a document's chunks: header + passage."""
+    header = fit_header(context_header(doc), embedder, settings.header_max_tokens)
+    out = []
+    for c in chunks:
+        body = doc.text[c.start:c.end]
+        room = embedder.max_tokens - 2 - embedder.count_tokens(body) - 1
+        h = header if embedder.count_tokens(header) <= room else fit_header(header, embedder, max(room, 0))
+        out.append(f"{h}\n{body}" if h else body)
+    return out
+
+
+def code_fingerprint() -> str:
+    """Hash of the code that decides what an index holds (reading, cleaning, extraction,
+    chunking, tokenisation, headers): an index built by other code is rebuilt, even when
+    settings and corpus are the same."""
+    h = hashlib.sha256()
+    for module in (corpus_mod, jsonl, html, cleaning, dates, meetings, document_mod, duplicates, chunking,
+                   sentences, lexical):
+        h.update(Path(str(module.__file__)).read_bytes())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build_state(settings: IndexSettings, embedder: Embedder) -> dict[str, Any]:
+    """What makes an index of these settings and this model (compared by ``stale_reasons``)."""
+    return {"format": INDEX_FORMAT, "store_format": FORMAT, "library_version": __version__,
+            "model": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens},
+            "settings": settings.fingerprint(), "code": code_fingerprint()}
+
+
+def incompatible(state: dict[str, Any], settings: IndexSettings, model: str | None = None) -> list[str]:
+    """Why an index must be rebuilt whole (empty when a refresh can reuse it)."""
+    reasons = []
+    if state.get("format") != INDEX_FORMAT:
+        reasons.append(f"index format {state.get('format')} != {INDEX_FORMAT}")
+    built_model = (state.get("model") or {}).get("name")
+    if built_model != (model or settings.model):
+        reasons.append(f"model {built_model!r} != {model or settings.model!r}")
+    built = state.get("settings") or {}
+    changed = sorted(k for k in set(built) | set(settings.fingerprint())
+                     if built.get(k) != settings.fingerprint().get(k) and k != "vector_kind")
+    if changed:
+        reasons.append(f"index settings changed ({', '.join(changed)})")
+    if state.get("code") != code_fingerprint():
+        reasons.append("the code that builds indexes changed (library upgraded?)")
+    return reasons
+
+
+@dataclass
+class CorpusChanges:
+    """How the corpus folder differs from what the live version recorded."""
+
+    stamps: dict[str, FileStamp]
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[str]:
+        return sorted({*self.added, *self.changed} - {METADATA_FILE})
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def reasons(self) -> list[str]:
+        out = []
+        for label, names in (("added", self.added), ("removed", self.removed), ("changed", self.changed)):
+            if names:
+                out.append(f"corpus files {label}: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}")
+        return out
+
+
+def corpus_changes(corpus_dir: Path, state: dict[str, Any]) -> CorpusChanges:
+    old = {rel: FileStamp(v["size"], v["mtime_ns"], v["sha256"])
+           for rel, v in (state.get("corpus") or {}).get("files", {}).items()}
+    now = stamp_files(corpus_dir, old)
+    return CorpusChanges(now, added=sorted(set(now) - set(old)), removed=sorted(set(old) - set(now)),
+                         changed=sorted(k for k in set(now) & set(old) if now[k].sha256 != old[k].sha256))
+
+
+def stale_reasons(backend: LocalBackend, corpus_dir: Path, settings: IndexSettings,
+                  vector_kind: str | None = None) -> list[str]:
+    """Why an index no longer matches its corpus, model, settings or code (empty when current)."""
+    state = dict(backend.state)
+    reasons = incompatible(state, settings)
+    built_kind = ",".join(sorted({s.dense.kind for s in backend.segments}))
+    if vector_kind and any(is_stale_kind(vector_kind, s.dense.kind, len(s)) for s in backend.segments):
+        reasons.append(f"vector index {built_kind!r} != requested {vector_kind!r}")
+    return reasons + corpus_changes(corpus_dir, state).reasons()
+
+
+def refresh(corpus_dir: Path, index_dir: Path, embedder: Embedder, settings: IndexSettings, *,
+            force: bool = False, strict: bool = False, progress: bool = False,
+            vector_kind: str | None = None, lock_timeout: float = 600) -> LocalBackend:
+    """Bring the index in ``index_dir`` up to date with ``corpus_dir``; return the live version.
+
+    ``force``: rebuild everything and recompute every vector (no cache, no resumed journal).
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with writer_lock(index_dir, timeout=lock_timeout):
+        try:
+            base = None if force else LocalBackend.open(index_dir)
+        except IndexUnavailableError as exc:  # corrupt or of another format: rebuilt from the corpus
+            log.warning("%s; rebuilding", exc)
+            base = None
+        if base is not None:
+            reasons = incompatible(dict(base.state), settings, embedder.name)
+            if vector_kind and any(is_stale_kind(vector_kind, s.dense.kind, len(s)) for s in base.segments):
+                reasons.append("vector kind changed")
+            if reasons:
+                log.info("rebuilding %s: %s", index_dir, "; ".join(reasons))
+                base = None
+        return _refresh(corpus_dir, index_dir, base, embedder, settings, force=force, strict=strict,
+                        progress=progress, vector_kind=vector_kind)
+
+
+def _refresh(corpus_dir: Path, index_dir: Path, base: LocalBackend | None, embedder: Embedder,
+             settings: IndexSettings, *, force: bool, strict: bool, progress: bool,
+             vector_kind: str | None) -> LocalBackend:
+    state = dict(base.state) if base is not None else {}
+    changes = corpus_changes(corpus_dir, state)
+    if base is not None and not changes:
+        return base
+    old_meta: dict[str, dict[str, str]] = state.get("metadata") or {}
+    fingerprints = base.fingerprints() if base is not None else {}
+    by_source: dict[str, list[str]] = defaultdict(list)
+    source_of: dict[str, str] = {}
+    raw_of: dict[str, str] = {}
+    if base is not None:
+        for m in base.doc_meta():
+            by_source[_file_of(m.source)].append(m.doc_id)
+            source_of[m.doc_id] = m.source
+        raw_of = {d: sha for d, sha in (state.get("raw_sha") or {}).items() if d in fingerprints}
+    # metadata entries that changed: the files they name are read again
+    new_meta = read_metadata(corpus_dir) if base is not None else {}
+    meta_keys = {k for k in set(old_meta) | set(new_meta) if old_meta.get(k) != new_meta.get(k)}
+    if base is None:
+        only = None
+    else:
+        files = set(changes.files)
+        for key in meta_keys:
+            for rel in by_source:
+                if rel == key or rel.rsplit(".", 1)[0] == key or key in by_source[rel]:
+                    files.add(rel)
+        only = files
+    by_raw = {sha: d for d, sha in raw_of.items()}
+
+    def reuse(sha: str) -> Document | None:
+        doc_id = by_raw.get(sha)
+        if doc_id is None or doc_id in meta_keys or base is None:
+            return None
+        return base.document(doc_id)
+
+    corpus = read_corpus(corpus_dir, strict=strict, only=only, known_ids=fingerprints, reuse=reuse)
+    # what was read is stamped from the bytes read (a file gone before it was read is not stamped)
+    read_files = set(only) if only is not None else set(changes.stamps) - {METADATA_FILE}
+    stamps = {**{k: v for k, v in changes.stamps.items() if k not in read_files and k != METADATA_FILE},
+              **corpus.stamps}
+    # documents of files that are gone or were read again, unless read back unchanged
+    candidates_gone = {d for rel in set(changes.removed) | read_files for d in by_source.get(rel, [])}
+    skipped = {k: v for k, v in (state.get("skipped_by_file") or {}).items()
+               if k not in read_files and k not in changes.removed}
+    for source, message in corpus.skipped:
+        skipped.setdefault(_file_of(source), []).append(message)
+    kept_ids = set(fingerprints) - candidates_gone
+    live_hash = {fingerprints[d][0]: d for d in kept_ids}
+    new_docs: list[Document] = []
+    unchanged: set[str] = set()
+    for doc in corpus.documents:
+        if doc.doc_id in kept_ids:
+            message = f"{doc.source}: doc id {doc.doc_id!r} already used by {source_of.get(doc.doc_id, '?')}"
+            skipped.setdefault(_file_of(doc.source), []).append(message)
+            warnings.warn(f"{message}; skipped", CorpusWarning, stacklevel=3)
+            continue
+        source_of[doc.doc_id] = doc.source
+        if base is not None and doc.doc_id in candidates_gone and _same_document(base, doc):
+            unchanged.add(doc.doc_id)
+            kept_ids.add(doc.doc_id)
+            live_hash.setdefault(fingerprints[doc.doc_id][0], doc.doc_id)
+            continue
+        new_docs.append(doc)
+    # exact duplicates: the article already indexed keeps its id, else the first in corpus order
+    added: list[Document] = []
+    for doc in new_docs:
+        h = text_hash(doc.text)
+        if h in live_hash:
+            kept = live_hash[h]
+            message = f"{doc.source}: same text as {source_of.get(kept, kept)} (doc id {kept!r}); kept once"
+            skipped.setdefault(_file_of(doc.source), []).append(message)
+            warnings.warn(message, CorpusWarning, stacklevel=3)
+            continue
+        live_hash[h] = doc.doc_id
+        added.append(doc)
+    remove = candidates_gone - unchanged
+    if base is None and not added:
+        raise IndexUnavailableError(f"{corpus_dir}: no usable article to index "
+                                    f"({sum(len(v) for v in skipped.values())} problem(s) while reading)")
+    if base is not None and len(kept_ids - remove) + len(added) == 0:
+        raise IndexUnavailableError(f"{corpus_dir}: no usable article left to index; the index is unchanged")
+    copies = _links(base, added, kept_ids - remove, remove)
+    replaced = [d for d in {doc.doc_id for doc in added} if d in fingerprints]
+    previous = None
+    if base is not None and not force and replaced:
+        keys, vecs = base.embedded(replaced)
+        previous = VectorTable(keys, vecs) if len(keys) else None
+    journal = Journal(index_dir, embedder.dim)
+    indexed, stats = index_documents(added, embedder, settings, journal, previous=previous, resume=not force,
+                                     progress=progress)
+    raw_sha = {d: s for d, s in raw_of.items() if d not in remove}
+    raw_sha.update({d: corpus.raw_sha[d] for d in (doc.doc_id for doc in added) if d in corpus.raw_sha})
+    new_state = {**build_state(settings, embedder), "vector_kind_requested": vector_kind or "auto",
+                 "embedding": stats, "metadata": corpus.metadata, "raw_sha": raw_sha,
+                 "skipped_by_file": skipped,
+                 "corpus": {"folder": str(corpus_dir), "files": {k: v.to_json() for k, v in stamps.items()},
+                            "skipped": [[f, m] for f, ms in sorted(skipped.items()) for m in ms]}}
+    change = ChangeSet(add=indexed, remove=remove, copies=copies, state=new_state)
+    if base is None:
+        backend = create(index_dir, change, vector_kind=vector_kind)
+    else:
+        backend = base.apply(change, vector_kind=vector_kind, merge_factor=settings.merge_factor,
+                             min_merge=settings.min_merge_passages)
+    journal.discard()
+    return backend
+
+
+def _is_line(source: str) -> bool:
+    head, _, tail = source.rpartition(":")
+    return bool(head) and tail.isdigit()
+
+
+def _file_of(source: str) -> str:
+    return source.rsplit(":", 1)[0] if _is_line(source) else source
+
+
+def _same_document(base: LocalBackend, doc: Document) -> bool:
+    try:
+        return base.document(doc.doc_id).to_json() == doc.to_json()
+    except KeyError:
+        return False
+
+
+def _links(base: LocalBackend | None, added: Sequence[Document], kept: set[str], removed: set[str]
+           ) -> dict[str, tuple[str, ...]]:
+    """Near-copy links to set: between new articles, and between new and kept ones that share a
+    sketch anchor (``duplicates``); links to removed articles are dropped."""
+    out: dict[str, tuple[str, ...]] = {}
+    kept_docs: list[Document] = []
+    if base is not None and added:
+        anchors = {int(a) for doc in added for a in shingles(doc.text)[:ANCHORS].tolist()}
+        fps = base.fingerprints()
+        kept_docs = [base.document(d) for d in kept if anchors.intersection(fps[d][1])]
+    found = near_copies([*added, *kept_docs])
+    new_ids = {d.doc_id for d in added}
+    if base is not None:
+        for d in kept:
+            old = base.links.get(d, ())
+            now = tuple(sorted({c for c in old if c not in removed and c not in new_ids}
+                               | {c for c in found.get(d, ()) if c in new_ids}))
+            if now != tuple(old):
+                out[d] = now
+    for d in new_ids:
+        if found.get(d):
+            out[d] = tuple(found[d])
+    for d in removed:
+        out.setdefault(d, ())
+    return out
+
+
+def index_documents(docs: Sequence[Document], embedder: Embedder, settings: IndexSettings, journal: Journal, *,
+                    previous: VectorTable | None = None, resume: bool = True, progress: bool = False,
+                    ) -> tuple[list[IndexedDocument], dict[str, int]]:
+    """Chunk, tokenise and embed ``docs`` (only texts not in ``previous`` or the journal)."""
+    count = embedder.count_tokens
+    plans = []
+    texts: list[str] = []
+    sentence_texts: list[str] = []
+    for doc in docs:
+        chunks = chunk_document(doc.doc_id, doc.text, count, max_tokens=settings.chunk_max_tokens,
+                                min_tokens=settings.chunk_min_tokens)
+        embedded = embed_texts(doc, chunks, embedder, settings)
+        plans.append((doc, chunks, embedded))
+        texts.extend(embedded)
+        sentence_texts.extend(doc.text[a:b] for c in chunks for a, b in c.sentences)
+    all_vectors, keys, stats = embed_with_cache(texts + sentence_texts, embedder, previous=previous,
+                                                journal=journal, batch_size=settings.batch_size,
+                                                progress=progress, resume=resume)
+    stats["articles_chunked"] = len(docs)
+    log.info("embedding: %(texts)d texts, %(unique)d distinct, %(cached)d cached, %(resumed)d resumed, "
+             "%(embedded)d embedded; %(articles_chunked)d articles chunked", stats)
+    out: list[IndexedDocument] = []
+    t = 0
+    s = len(texts)
+    for doc, chunks, embedded in plans:
+        passages = []
+        for c, text in zip(chunks, embedded, strict=True):
+            n = len(c.sentences)
+            passages.append(IndexedPassage(
+                start=c.start, end=c.end, sentences=tuple(c.sentences), tokens=tuple(tokenize(text)),
+                vector=all_vectors[t], sentence_vectors=all_vectors[s:s + n], text_key=keys[t].tobytes(),
+                sentence_keys=tuple(k.tobytes() for k in keys[s:s + n])))
+            t += 1
+            s += n
+        out.append(IndexedDocument(doc, tuple(passages), text_sha=text_hash(doc.text),
+                                   anchors=tuple(int(a) for a in shingles(doc.text)[:ANCHORS].tolist())))
+    return out, stats

@@ -1,0 +1,111 @@
+"""The ranking pipeline: a question in, an ``Answer`` out, over any ``Backend``.
+
+1. The question's meeting (named, or implied by a place or year the corpus ties to one
+   meeting) is resolved first. A named meeting no article covers gives no passages and a
+   notice; a named meeting becomes a filter (applied inside the store); an implied one boosts.
+2. Candidates come from dense search and BM25, each over header + passage (``candidates``).
+3. The signals are fused, with the best sentence's similarity to the question (``fusion``,
+   ``signals``); the top fused candidates are rescored at sentence level.
+4. A greedy selection penalises near-duplicates and folds syndicated copies (``selection``).
+5. Highlights: the sentences of each passage closest to the question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..answer import Answer, Passage
+from ..backends.base import Backend
+from ..backends.filters import Filter
+from ..embedding import Embedder
+from ..lexical import question_tokens
+from ..settings import SearchSettings
+from . import candidates, fusion, selection, signals
+from .questions import MeetingCatalog, QuestionMeetings, analyse, unknown_notice
+
+
+class Ranker:
+    """Stateless over one backend version: safe to call from many threads."""
+
+    def __init__(self, backend: Backend, embedder_factory: Callable[[], Embedder], reranker: Any = None) -> None:
+        self.backend = backend
+        self._embedder_factory = embedder_factory
+        self.reranker = reranker
+        self.meta = {m.doc_id: m for m in backend.doc_meta()}
+        self.catalog = MeetingCatalog.from_meta(list(self.meta.values()))
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder_factory()
+
+    def ask(self, question: str, k: int, settings: SearchSettings, *, explain: bool = False,
+            where: Filter | None = None) -> Answer:
+        meetings = analyse(question, self.catalog)
+        if meetings.unknown and not meetings.named:
+            return Answer(question, [], unknown_notice(meetings.unknown, self.catalog), meetings.unknown)
+        notice = unknown_notice(meetings.unknown, self.catalog) if meetings.unknown else None
+        if meetings.named:
+            where = Filter(meetings=frozenset(meetings.named)) & where
+        query = self.embedder.encode_query(question)
+        q_tokens = question_tokens(question)
+        c = candidates.gather(self.backend, q_tokens, query, where, settings)
+        if not len(c):
+            return Answer(question, [], notice or "No passage matches the question.", meetings.named)
+        best = signals.best_sentence(c, query)
+        boosted = self._boosted(c, meetings)
+
+        def fuse(best_sentence: np.ndarray) -> np.ndarray:
+            return fusion.fuse(c, best_sentence, boosted, settings)
+
+        fused = fuse(best)
+        if settings.sentence_lexical_weight and settings.sentence_weight:
+            best, fused = signals.rescore(c, query, self.backend.idf(q_tokens), best, fused, fuse, settings)
+        if self.reranker is not None:
+            fused = fused + self._rerank(question, c)
+        passages = []
+        for item in selection.select(c, fused, k, self.backend, settings):
+            i = item.index
+            info = {"dense_rank": int(c.dense_rank[i]), "lexical_rank": int(c.lexical_rank[i]),
+                    "dense": float(c.dense[i]), "bm25": float(c.lexical[i]), "best_sentence": float(best[i]),
+                    "fused": float(fused[i]), "meeting": _meeting_decision(meetings, bool(boosted[i]))} \
+                if explain else {}
+            passages.append(self._passage(c, i, item, query, info))
+        return Answer(question, passages, notice, meetings.named or meetings.implied)
+
+    def _boosted(self, c: candidates.Candidates, meetings: QuestionMeetings) -> np.ndarray:
+        if not meetings.implied:
+            return np.zeros(len(c), dtype=bool)
+        docs = set().union(*(self.catalog.docs_mentioning.get(k, frozenset()) for k in meetings.implied))
+        return np.array([r.doc_id in docs for r in c.records], dtype=bool)
+
+    def _rerank(self, question: str, c: candidates.Candidates) -> np.ndarray:
+        texts = [c.text(i) for i in range(len(c))]
+        scores = np.asarray(self.reranker.predict([(question, t) for t in texts]), dtype=np.float32)
+        return 1.0 / (1.0 + np.exp(-scores))
+
+    def _passage(self, c: candidates.Candidates, i: int, item: selection.Chosen, query: np.ndarray,
+                 info: dict[str, object]) -> Passage:
+        r = c.records[i]
+        doc = c.documents[r.doc_id]
+        sims = signals.sentence_scores(c, i, query)
+        highlights: tuple[tuple[int, int], ...] = ()
+        if len(sims):
+            keep = sims >= max(float(sims.max()) - 0.05, 0.25)
+            highlights = tuple(r.sentences[j] for j in np.flatnonzero(keep))
+            if info:
+                info["highlight_scores"] = [round(float(x), 3) for x in sims]
+        return Passage(text=doc.text[r.start:r.end], score=item.score, doc_id=doc.doc_id, start=r.start, end=r.end,
+                       title=doc.title, publisher=doc.publisher, date=doc.date, url=doc.url,
+                       meeting=doc.meetings.main, highlights=highlights, also_reported_by=tuple(item.also),
+                       explanation=info)
+
+
+def _meeting_decision(meetings: QuestionMeetings, boosted: bool) -> str:
+    if meetings.named:
+        return f"restricted to articles mentioning {'/'.join(meetings.named)}"
+    if meetings.implied:
+        return f"{'boosted' if boosted else 'not boosted'} ({meetings.reason}: {'/'.join(meetings.implied)})"
+    return "no meeting in question"

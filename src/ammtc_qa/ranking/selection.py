@@ -1,0 +1,105 @@
+"""Selection: the k passages shown, each once, with its copies folded in.
+
+A greedy pass over the fused order penalises a passage by its similarity to the passages
+already chosen above ``duplicate_similarity`` (passages of one article share its header, so
+plain MMR would punish them for being from the same article). A passage that is the same wire
+copy as a chosen one is not shown again but cited as "also reported by": either by vector
+similarity (``syndicated_similarity``) across articles, or because its article is a linked near
+copy (found at build time, see ``duplicates``) and one passage contains the other. Folding
+happens inside the pass, so freed slots are filled by the next passages and the search never
+runs twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..backends.base import Backend
+from ..duplicates import NEAR_COPY_JACCARD, shingles
+from ..settings import SearchSettings
+from .candidates import Candidates
+from .signals import body_vectors
+
+
+@dataclass
+class Chosen:
+    index: int
+    """Candidate index."""
+    score: float
+    """Fused score minus the redundancy penalty: never increases down the list."""
+    also: list[str] = field(default_factory=list)
+    """Citations of folded copies."""
+
+
+def select(c: Candidates, fused: np.ndarray, k: int, backend: Backend, s: SearchSettings) -> list[Chosen]:
+    order = np.argsort(-fused, kind="stable")
+    pool = order[: max(4 * k, 20)]
+    vecs = body_vectors(c, pool)
+    lo = float(fused[pool].min()) if len(pool) else 0.0
+    span = float(fused[pool].max() - lo) or 1.0 if len(pool) else 1.0
+    rel = (fused[pool] - lo) / span
+    chosen: list[int] = []
+    out: list[Chosen] = []
+    remaining = list(range(len(pool)))
+    while remaining and len(out) < k:
+        scores = rel[remaining].copy()
+        sims = vecs[remaining] @ vecs[chosen].T if chosen else None
+        if sims is not None:
+            scores -= s.duplicate_penalty * np.clip(sims.max(axis=1) - s.duplicate_similarity, 0, None) / (
+                1 - s.duplicate_similarity)
+        best = int(np.argmax(scores))
+        cand = remaining.pop(best)
+        i = int(pool[cand])
+        doc_id = c.records[i].doc_id
+        twin = None
+        if sims is not None and sims[best].max() >= s.syndicated_similarity:
+            j = int(np.argmax(sims[best]))
+            if c.records[int(pool[chosen[j]])].doc_id != doc_id:
+                twin = j
+        if twin is None:
+            twin = _linked_twin(c, i, [out[j].index for j in range(len(out))], backend)
+        if twin is not None:
+            out[twin].also.append(c.document(i).citation)
+            continue
+        chosen.append(cand)
+        out.append(Chosen(i, lo + span * float(scores[best])))
+    for item in out:
+        item.also.extend(_containing_copies(c, item.index, backend))
+        item.also[:] = list(dict.fromkeys(item.also))
+    return out
+
+
+def _linked_twin(c: Candidates, i: int, chosen: list[int], backend: Backend) -> int | None:
+    """A chosen passage from a linked near copy of ``i``'s article that repeats ``i``."""
+    doc_id = c.records[i].doc_id
+    linked = backend.copies(doc_id)
+    if not linked:
+        return None
+    text = c.text(i)
+    for j, other in enumerate(chosen):
+        if c.records[other].doc_id in linked:
+            o = c.text(other)
+            if max(contained(text, o), contained(o, text)) >= NEAR_COPY_JACCARD:
+                return j
+    return None
+
+
+def _containing_copies(c: Candidates, i: int, backend: Backend) -> list[str]:
+    """Citations of linked near copies whose text contains passage ``i``."""
+    text = c.text(i)
+    out = []
+    for other in backend.copies(c.records[i].doc_id):
+        doc = backend.document(other)
+        if contained(text, doc.text) >= NEAR_COPY_JACCARD:
+            out.append(doc.citation)
+    return out
+
+
+def contained(a: str, b: str) -> float:
+    """Share of ``a``'s word 5-grams that also occur in ``b``."""
+    sa = shingles(a)
+    if not len(sa):
+        return float(" ".join(a.split()) in " ".join(b.split()))
+    return len(np.intersect1d(sa, shingles(b), assume_unique=True)) / len(sa)
