@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from .answer import Answer
+from .backends import factory
+from .backends.base import Store, WritableBackend
 from .backends.filters import Filter
-from .backends.local.backend import LocalBackend
 from .document import Document
 from .embedding import Embedder, load_embedder
 from .errors import (
@@ -66,9 +67,12 @@ class QA:
     """Questions over one index. Thread-safe: every ask reads one version, whole, even while
     another thread or process changes the index."""
 
-    def __init__(self, backend: LocalBackend, *, index_settings: IndexSettings, search_settings: SearchSettings,
+    def __init__(self, backend: WritableBackend, *, index_settings: IndexSettings, search_settings: SearchSettings,
                  corpus_dir: Path, index_dir: Path, reranker: Any = None, vector_kind: str | None = None,
-                 progress: bool = False, stale: str | None = None) -> None:
+                 progress: bool = False, stale: str | None = None, store: Store | None = None) -> None:
+        if vector_kind is not None:
+            index_settings = replace(index_settings, vector_kind=vector_kind)
+        self.store = store or _local_store(index_dir, index_settings)
         self.index_settings = index_settings
         self.search_settings = search_settings
         self.corpus_dir = corpus_dir
@@ -80,13 +84,13 @@ class QA:
         self._reranker = reranker
         self._switch(backend)
 
-    def _switch(self, backend: LocalBackend) -> None:
+    def _switch(self, backend: WritableBackend) -> None:
         """Serve ``backend`` from now on (an ask already running finishes on the old version):
         the backend and its ranker are swapped as one object."""
         self._ranker = Ranker(backend, self._embedder, self._reranker)
 
     @property
-    def backend(self) -> LocalBackend:
+    def backend(self) -> WritableBackend:
         return self._ranker.backend  # type: ignore[return-value]
 
     @property
@@ -153,18 +157,21 @@ class QA:
     def remove(self, doc_id: str) -> IngestReport:
         """Remove an article (its file, or its line of a ``.jsonl`` file) and refresh the index."""
         backend = self.backend
-        if doc_id not in backend.by_doc:
+        count = backend.state["counts"]["documents"]
+        try:
+            backend.document(doc_id)
+        except KeyError:
             raise KeyError(f"no document with id {doc_id!r} in the index at {self.index_dir} "
-                           f"({len(backend.by_doc)} documents; see qa.documents() or `ammtc-qa info`)")
-        if len(backend.by_doc) == 1:
+                           f"({count} documents; see qa.documents() or `ammtc-qa info`)") from None
+        if count == 1:
             raise ValueError(f"{doc_id!r} is the only document: an index needs at least one")
         doc = backend.document(doc_id)
         return self._change(lambda staging, docs: plan_remove(self.corpus_dir, doc))
 
     def refresh(self, *, strict: bool = False, force: bool = False) -> None:
         """Bring the index up to date with the corpus folder (reading and embedding only what changed)."""
-        backend = refresh_index(self.corpus_dir, self.index_dir, self._embedder(), self.index_settings,
-                                force=force, strict=strict, progress=self.progress, vector_kind=self.vector_kind)
+        backend = refresh_index(self.corpus_dir, self.store, self._embedder(), self.index_settings,
+                                force=force, strict=strict, progress=self.progress)
         self.stale = None
         self._switch(backend)
 
@@ -187,13 +194,11 @@ class QA:
     def info(self) -> dict[str, Any]:
         backend = self.backend
         state = backend.state
-        m = backend.manifest
-        return {"corpus_dir": str(self.corpus_dir), "index_dir": str(self.index_dir),
-                "version": backend.version.name, "built_at": m["built_at"], "model": state.get("model"),
-                "vector_kind": ",".join(sorted({s.dense.kind for s in backend.segments})), **state["counts"],
+        return {"corpus_dir": str(self.corpus_dir), "index_dir": str(self.index_dir), "backend": backend.name,
+                "store": self.store.location, "version": state.get("version"), "built_at": state.get("built_at"),
+                "model": state.get("model"), "vector_kind": state.get("vector_kind"), **state["counts"],
                 "meetings": self._ranker.catalog.keys, "skipped": state.get("corpus", {}).get("skipped", []),
-                "embedding": state.get("embedding", {}), "linked_copies": sum(1 for d in backend.links
-                                                                              if backend.copies(d)),
+                "embedding": state.get("embedding", {}), "linked_copies": state["counts"].get("linked_copies", 0),
                 "stale": self.stale}
 
     def cleaning_report(self, doc_id: str | None = None) -> str:
@@ -211,20 +216,21 @@ class QA:
 class _DocsView(Mapping[str, Document]):
     """The indexed documents by id, read on demand (what ingest plans check new items against)."""
 
-    def __init__(self, backend: LocalBackend) -> None:
+    def __init__(self, backend: WritableBackend) -> None:
         self._backend = backend
+        self._ids = {m.doc_id for m in backend.doc_meta()}
 
     def __getitem__(self, doc_id: str) -> Document:
         return self._backend.document(doc_id)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._backend.by_doc
+        return doc_id in self._ids
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._backend.by_doc)
+        return iter(self._ids)
 
     def __len__(self) -> int:
-        return len(self._backend.by_doc)
+        return len(self._ids)
 
     def text_hashes(self) -> dict[str, str]:
         return {sha: d for d, (sha, _) in self._backend.fingerprints().items()}
@@ -250,7 +256,8 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
          model: str | None = None, settings: IndexSettings | None = None,
          search_settings: SearchSettings | None = None, rebuild: str = "auto", progress: bool | None = None,
          strict: bool = False, reranker: str | None = None, verify: bool | str = True,
-         vector_kind: str | None = None, backend: str = "local") -> QA:
+         vector_kind: str | None = None, backend: str = "local",
+         backend_options: Mapping[str, Any] | None = None) -> QA:
     """Load an index for ``corpus_dir`` from ``index_dir``, building or refreshing it when needed.
 
     rebuild: ``"auto"`` (build when missing, corrupt or built otherwise; refresh what changed in
@@ -264,15 +271,12 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     ``False`` shapes only.
     vector_kind: the FAISS index of each segment (``"Flat"``, ``"HNSW32"``, ``"IVF,SQ8"``...; see
     ``ammtc_qa.vectors``); default ``"auto"``, exact search up to 200,000 passages a segment.
-    backend: where the index lives (``ammtc_qa.backends.available()``).
+    backend: where the index lives (``ammtc_qa.backends.available()``); ``backend_options`` are
+    passed to that backend's store (for the local store: none).
     """
     if rebuild not in ("auto", "never", "always"):
         raise ValueError(f"rebuild must be 'auto', 'never' or 'always', not {rebuild!r}")
-    if backend != "local":
-        from .backends import factory
-
-        factory(backend)  # an unknown name fails with the list of known ones
-        raise ValueError(f"backend {backend!r} is registered but load() only opens the local backend yet")
+    make_store = factory(backend)  # an unknown name fails here, listing the known ones
     shipped = corpus_dir is None
     if shipped:
         corpus_path, default_index = shipped_paths()
@@ -285,12 +289,17 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
         settings = replace(settings, model=model)
     if vector_kind is not None:
         resolve_kind(vector_kind, 1)  # a bad name fails here, not after embedding
-    elif settings.vector_kind != "auto":
-        vector_kind = settings.vector_kind
+        settings = replace(settings, vector_kind=vector_kind)
+    vector_kind = None if settings.vector_kind == "auto" else settings.vector_kind
     if progress is None:
         progress = sys.stderr.isatty()
 
-    live, reasons = _try_load(index_path, corpus_path, settings, verify, raise_corrupt=rebuild == "never",
+    def store_at(path: Path) -> Store:
+        return make_store(path, verify=verify, vector_kind=vector_kind, merge_factor=settings.merge_factor,
+                          min_merge=settings.min_merge_passages, **dict(backend_options or {}))
+
+    store = store_at(index_path)
+    live, reasons = _try_load(store, corpus_path, settings, raise_corrupt=rebuild == "never",
                               vector_kind=vector_kind)
     if rebuild == "always":
         reasons = [*reasons, "rebuild requested"]
@@ -299,9 +308,9 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
         if rebuild == "never":
             raise IndexUnavailableError(f"index at {index_path} is not usable: {'; '.join(reasons)}")
         try:
-            index_path, live = _rebuild(corpus_path, index_path, settings, reasons, progress, strict,
-                                        fall_back=shipped and index_dir is None, vector_kind=vector_kind,
-                                        force=rebuild == "always")
+            store, live = _rebuild(corpus_path, store, store_at, settings, reasons, progress, strict,
+                                   fall_back=shipped and index_dir is None and backend == "local",
+                                   vector_kind=vector_kind, force=rebuild == "always")
         except (AmmtcQaError, OSError) as exc:
             if live is None or rebuild == "always":
                 raise
@@ -310,43 +319,50 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     assert live is not None
     cross_encoder = _load_reranker(reranker) if reranker else None
     return QA(live, index_settings=settings, search_settings=search_settings or SearchSettings(),
-              corpus_dir=corpus_path, index_dir=index_path, reranker=cross_encoder, vector_kind=vector_kind,
-              progress=progress, stale=stale)
+              corpus_dir=corpus_path, index_dir=store.work_dir, reranker=cross_encoder, progress=progress,
+              stale=stale, store=store)
 
 
-def _try_load(index_path: Path, corpus_path: Path, settings: IndexSettings, verify: bool | str,
-              raise_corrupt: bool = False, vector_kind: str | None = None) -> tuple[LocalBackend | None, list[str]]:
+def _try_load(store: Store, corpus_path: Path, settings: IndexSettings, raise_corrupt: bool = False,
+              vector_kind: str | None = None) -> tuple[WritableBackend | None, list[str]]:
     try:
-        live = LocalBackend.open(index_path, verify_files=verify)
+        live = store.open()
     except IndexCorruptError as exc:
         if raise_corrupt:
             raise
         return None, [f"index is corrupt ({exc})"]
     if live is None:
-        return None, [f"no index in {index_path}"]
+        return None, [f"no index in {store.location}"]
     return live, stale_reasons(live, corpus_path, settings, vector_kind)
 
 
-def _rebuild(corpus_path: Path, index_path: Path, settings: IndexSettings, reasons: list[str], progress: bool,
-             strict: bool, fall_back: bool, vector_kind: str | None = None, force: bool = False
-             ) -> tuple[Path, LocalBackend]:
+def _rebuild(corpus_path: Path, store: Store, store_at: Any, settings: IndexSettings, reasons: list[str],
+             progress: bool, strict: bool, fall_back: bool, vector_kind: str | None = None, force: bool = False
+             ) -> tuple[Store, WritableBackend]:
+    index_path = store.work_dir
     if fall_back and not _writable(index_path):
         cached = cache_dir(corpus_path)
         log.warning("shipped index is stale (%s) and %s is read-only; using %s", "; ".join(reasons),
                     index_path, cached)
-        live, cache_reasons = _try_load(cached, corpus_path, settings, True, vector_kind=vector_kind)
+        store = store_at(cached)
+        live, cache_reasons = _try_load(store, corpus_path, settings, vector_kind=vector_kind)
         if live is not None and not cache_reasons and not force:
-            return cached, live
+            return store, live
         index_path = cached
     elif not _writable(index_path):
         raise IndexUnavailableError(f"index at {index_path} must be rebuilt ({'; '.join(reasons)}) but the "
                                     "folder is not writable; pass index_dir= a writable folder")
-    log.info("updating index in %s: %s", index_path, "; ".join(reasons))
+    log.info("updating index in %s: %s", store.location, "; ".join(reasons))
     # a forced rebuild or a repair recomputes every passage; a stale index reuses unchanged ones
     fresh = force or any(r.startswith("index is corrupt") for r in reasons)
-    live = refresh_index(corpus_path, index_path, load_embedder(settings.model), settings, force=fresh,
-                         strict=strict, progress=progress, vector_kind=vector_kind)
-    return index_path, live
+    live = refresh_index(corpus_path, store, load_embedder(settings.model), settings, force=fresh,
+                         strict=strict, progress=progress)
+    return store, live
+
+
+def _local_store(index_dir: Path, settings: IndexSettings) -> Store:
+    return factory("local")(index_dir, vector_kind=None if settings.vector_kind == "auto" else settings.vector_kind,
+                            merge_factor=settings.merge_factor, min_merge=settings.min_merge_passages)
 
 
 def _shipped_corpus() -> Path | None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .base import Backend, ChangeSet, Hits, IndexedDocument, IndexedPassage, PassageRecord, WritableBackend
+from .base import Backend, ChangeSet, Hits, IndexedDocument, IndexedPassage, PassageRecord, Store, WritableBackend
 from .filters import DocMeta, Filter
 
 _FACTORIES: dict[str, Callable[..., Any]] = {}
 
 
-def register(name: str, factory: Callable[..., Any]) -> None:
-    """Make ``backend=name`` open stores through ``factory(index_dir, **options)``."""
+def register(name: str, factory: Callable[..., Store]) -> None:
+    """Make ``backend=name`` open stores through ``factory(index_dir, *, verify, vector_kind,
+    merge_factor, min_merge, **backend_options) -> Store``."""
     _FACTORIES[name] = factory
 
 
@@ -24,16 +25,17 @@ def available() -> list[str]:
     return sorted({"local", *_FACTORIES})
 
 
-def factory(name: str) -> Callable[..., Any]:
+def factory(name: str) -> Callable[..., Store]:
     if name == "local":
-        from .local.backend import LocalBackend
+        from .local.backend import LocalStore
 
-        return LocalBackend.open
+        return LocalStore
     try:
         return _FACTORIES[name]
     except KeyError:
         raise ValueError(f"unknown backend {name!r}; available: {', '.join(available())}") from None
 
 
-__all__ = ["Backend", "WritableBackend", "ChangeSet", "Hits", "IndexedDocument", "IndexedPassage", "PassageRecord",
+__all__ = ["Backend", "WritableBackend", "Store", "ChangeSet", "Hits", "IndexedDocument", "IndexedPassage",
+           "PassageRecord",
            "DocMeta", "Filter", "register", "available", "factory"]

@@ -19,7 +19,9 @@ against it by subclassing ``BackendContract``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -165,3 +167,32 @@ class Backend(Protocol):
 class WritableBackend(Backend, Protocol):
     def apply(self, change: ChangeSet) -> WritableBackend:
         """Apply ``change`` atomically; return a view of the new version (this one is unchanged)."""
+
+    def fingerprints(self) -> dict[str, tuple[str, tuple[int, ...]]]:
+        """``{doc id: (text sha256, near-copy anchors)}`` of every live document (for dedup)."""
+
+    def embedded(self, doc_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(cache keys uint8 [n, 32], float16 vectors [n, dim])`` stored for these documents'
+        passages and sentences, so a changed article re-embeds only its changed texts."""
+
+    def stale_kind(self, vector_kind: str | None) -> bool:
+        """Whether the stored vector index does not honour a request for ``vector_kind``."""
+
+
+class Store(Protocol):
+    """Where an index lives: opens its live version, creates a first one, serialises writers.
+
+    ``work_dir`` is a local folder for what a build keeps beside the store (its embedding
+    journal, so an interrupted build resumes)."""
+
+    location: str
+    work_dir: Path
+
+    def open(self) -> WritableBackend | None:
+        """The live version, or None when the store holds no index yet."""
+
+    def create(self, change: ChangeSet) -> WritableBackend:
+        """Replace whatever the store holds with exactly ``change.add`` (a full build)."""
+
+    def writer_lock(self, timeout: float) -> AbstractContextManager[None]:
+        """Held for a whole read-modify-write; a second writer waits, then fails clearly."""

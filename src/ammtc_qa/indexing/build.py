@@ -32,8 +32,8 @@ from .. import chunking, cleaning, dates, duplicates, html, jsonl, lexical, meet
 from .. import corpus as corpus_mod
 from .. import document as document_mod
 from .._version import __version__
-from ..backends.base import ChangeSet, IndexedDocument, IndexedPassage
-from ..backends.local.backend import FORMAT, LocalBackend, create
+from ..backends.base import ChangeSet, IndexedDocument, IndexedPassage, Store, WritableBackend
+from ..backends.local.backend import FORMAT
 from ..chunking import Chunk, chunk_document
 from ..corpus import METADATA_FILE, FileStamp, read_corpus, read_metadata, stamp_files
 from ..document import Document
@@ -43,8 +43,6 @@ from ..embedding_cache import Journal, VectorTable, embed_with_cache
 from ..errors import CorpusWarning, IndexUnavailableError
 from ..lexical import tokenize
 from ..settings import INDEX_FORMAT, IndexSettings
-from ..store import writer_lock
-from ..vectors import is_stale_kind
 
 log = logging.getLogger("ammtc_qa")
 
@@ -147,45 +145,49 @@ def corpus_changes(corpus_dir: Path, state: dict[str, Any]) -> CorpusChanges:
                          changed=sorted(k for k in set(now) & set(old) if now[k].sha256 != old[k].sha256))
 
 
-def stale_reasons(backend: LocalBackend, corpus_dir: Path, settings: IndexSettings,
+def stale_reasons(backend: WritableBackend, corpus_dir: Path, settings: IndexSettings,
                   vector_kind: str | None = None) -> list[str]:
     """Why an index no longer matches its corpus, model, settings or code (empty when current)."""
     state = dict(backend.state)
     reasons = incompatible(state, settings)
-    built_kind = ",".join(sorted({s.dense.kind for s in backend.segments}))
-    if vector_kind and any(is_stale_kind(vector_kind, s.dense.kind, len(s)) for s in backend.segments):
-        reasons.append(f"vector index {built_kind!r} != requested {vector_kind!r}")
+    if vector_kind and backend.stale_kind(vector_kind):
+        reasons.append(f"vector index != requested {vector_kind!r}")
     return reasons + corpus_changes(corpus_dir, state).reasons()
 
 
-def refresh(corpus_dir: Path, index_dir: Path, embedder: Embedder, settings: IndexSettings, *,
+def refresh(corpus_dir: Path, store: Store | Path, embedder: Embedder, settings: IndexSettings, *,
             force: bool = False, strict: bool = False, progress: bool = False,
-            vector_kind: str | None = None, lock_timeout: float = 600) -> LocalBackend:
-    """Bring the index in ``index_dir`` up to date with ``corpus_dir``; return the live version.
+            lock_timeout: float = 600) -> WritableBackend:
+    """Bring the index in ``store`` (or a local index folder) up to date with ``corpus_dir``;
+    return the live version.
 
     ``force``: rebuild everything and recompute every vector (no cache, no resumed journal).
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with writer_lock(index_dir, timeout=lock_timeout):
+    if not hasattr(store, "writer_lock"):
+        from ..backends.local.backend import LocalStore
+
+        store = LocalStore(Path(store), vector_kind=settings.vector_kind, merge_factor=settings.merge_factor,
+                           min_merge=settings.min_merge_passages)
+    assert not isinstance(store, Path)
+    vector_kind = None if settings.vector_kind == "auto" else settings.vector_kind
+    with store.writer_lock(lock_timeout):
         try:
-            base = None if force else LocalBackend.open(index_dir)
+            base = None if force else store.open()
         except IndexUnavailableError as exc:  # corrupt or of another format: rebuilt from the corpus
             log.warning("%s; rebuilding", exc)
             base = None
         if base is not None:
             reasons = incompatible(dict(base.state), settings, embedder.name)
-            if vector_kind and any(is_stale_kind(vector_kind, s.dense.kind, len(s)) for s in base.segments):
+            if vector_kind and base.stale_kind(vector_kind):
                 reasons.append("vector kind changed")
             if reasons:
-                log.info("rebuilding %s: %s", index_dir, "; ".join(reasons))
+                log.info("rebuilding %s: %s", store.location, "; ".join(reasons))
                 base = None
-        return _refresh(corpus_dir, index_dir, base, embedder, settings, force=force, strict=strict,
-                        progress=progress, vector_kind=vector_kind)
+        return _refresh(corpus_dir, store, base, embedder, settings, force=force, strict=strict, progress=progress)
 
 
-def _refresh(corpus_dir: Path, index_dir: Path, base: LocalBackend | None, embedder: Embedder,
-             settings: IndexSettings, *, force: bool, strict: bool, progress: bool,
-             vector_kind: str | None) -> LocalBackend:
+def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embedder: Embedder,
+             settings: IndexSettings, *, force: bool, strict: bool, progress: bool) -> WritableBackend:
     state = dict(base.state) if base is not None else {}
     changes = corpus_changes(corpus_dir, state)
     if base is not None and not changes:
@@ -272,22 +274,18 @@ def _refresh(corpus_dir: Path, index_dir: Path, base: LocalBackend | None, embed
     if base is not None and not force and replaced:
         keys, vecs = base.embedded(replaced)
         previous = VectorTable(keys, vecs) if len(keys) else None
-    journal = Journal(index_dir, embedder.dim)
+    journal = Journal(store.work_dir, embedder.dim)
     indexed, stats = index_documents(added, embedder, settings, journal, previous=previous, resume=not force,
                                      progress=progress)
     raw_sha = {d: s for d, s in raw_of.items() if d not in remove}
     raw_sha.update({d: corpus.raw_sha[d] for d in (doc.doc_id for doc in added) if d in corpus.raw_sha})
-    new_state = {**build_state(settings, embedder), "vector_kind_requested": vector_kind or "auto",
+    new_state = {**build_state(settings, embedder), "vector_kind_requested": settings.vector_kind,
                  "embedding": stats, "metadata": corpus.metadata, "raw_sha": raw_sha,
                  "skipped_by_file": skipped,
                  "corpus": {"folder": str(corpus_dir), "files": {k: v.to_json() for k, v in stamps.items()},
                             "skipped": [[f, m] for f, ms in sorted(skipped.items()) for m in ms]}}
     change = ChangeSet(add=indexed, remove=remove, copies=copies, state=new_state)
-    if base is None:
-        backend = create(index_dir, change, vector_kind=vector_kind)
-    else:
-        backend = base.apply(change, vector_kind=vector_kind, merge_factor=settings.merge_factor,
-                             min_merge=settings.min_merge_passages)
+    backend = store.create(change) if base is None else base.apply(change)
     journal.discard()
     return backend
 
@@ -301,14 +299,14 @@ def _file_of(source: str) -> str:
     return source.rsplit(":", 1)[0] if _is_line(source) else source
 
 
-def _same_document(base: LocalBackend, doc: Document) -> bool:
+def _same_document(base: WritableBackend, doc: Document) -> bool:
     try:
         return base.document(doc.doc_id).to_json() == doc.to_json()
     except KeyError:
         return False
 
 
-def _links(base: LocalBackend | None, added: Sequence[Document], kept: set[str], removed: set[str]
+def _links(base: WritableBackend | None, added: Sequence[Document], kept: set[str], removed: set[str]
            ) -> dict[str, tuple[str, ...]]:
     """Near-copy links to set: between new articles, and between new and kept ones that share a
     sketch anchor (``duplicates``); links to removed articles are dropped."""
@@ -322,7 +320,7 @@ def _links(base: LocalBackend | None, added: Sequence[Document], kept: set[str],
     new_ids = {d.doc_id for d in added}
     if base is not None:
         for d in kept:
-            old = base.links.get(d, ())
+            old = base.copies(d)
             now = tuple(sorted({c for c in old if c not in removed and c not in new_ids}
                                | {c for c in found.get(d, ()) if c in new_ids}))
             if now != tuple(old):

@@ -1,5 +1,5 @@
 """The local store: immutable segments in the index folder (see ``backend``)."""
 
-from .backend import LocalBackend
+from .backend import LocalBackend, LocalOptions, LocalStore
 
-__all__ = ["LocalBackend"]
+__all__ = ["LocalBackend", "LocalOptions", "LocalStore"]

@@ -24,8 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +38,8 @@ import numpy as np
 from ..._version import __version__
 from ...document import Document
 from ...errors import IndexCorruptError
-from ...store import VersionWriter, current_version, read_live, read_manifest, verify
+from ...store import VersionWriter, current_version, read_live, read_manifest, verify, writer_lock
+from ...vectors import is_stale_kind
 from ..base import ChangeSet, Hits, IndexedDocument, PassageRecord
 from ..filters import DocMeta, Filter
 from .bm25 import Forward, corpus_stats, query_weights, scores_for, segment_scores
@@ -60,13 +64,46 @@ would cost seconds; their checksums were verified when they were written)."""
 DOC_CACHE = 4096
 
 
+@dataclass(frozen=True)
+class LocalOptions:
+    """How the local store writes (from ``IndexSettings``)."""
+
+    vector_kind: str | None = None
+    merge_factor: int = 8
+    min_merge: int = 256
+
+
+class LocalStore:
+    """The local store of one index folder (see the module docstring)."""
+
+    def __init__(self, index_dir: str | os.PathLike[str], *, verify: bool | str = True,
+                 vector_kind: str | None = None, merge_factor: int = 8, min_merge: int = 256) -> None:
+        self.index_dir = Path(index_dir)
+        self.location = str(self.index_dir)
+        self.work_dir = self.index_dir
+        self.verify = verify
+        self.options = LocalOptions(None if vector_kind in (None, "auto") else vector_kind, merge_factor, min_merge)
+
+    def open(self) -> LocalBackend | None:
+        return LocalBackend.open(self.index_dir, verify_files=self.verify, options=self.options)
+
+    def create(self, change: ChangeSet) -> LocalBackend:
+        return _apply(self.index_dir, None, change, self.options)
+
+    def writer_lock(self, timeout: float = 600) -> AbstractContextManager[None]:
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        return writer_lock(self.index_dir, timeout=timeout)
+
+
 class LocalBackend:
     """One version of a local index. Read-only and thread-safe; ``apply`` returns a new one."""
 
     name = "local"
 
     def __init__(self, index_dir: Path, version: Path, manifest: dict[str, Any], segments: list[Segment],
-                 tombstones: np.ndarray, links: dict[str, tuple[str, ...]], state: dict[str, Any]) -> None:
+                 tombstones: np.ndarray, links: dict[str, tuple[str, ...]], state: dict[str, Any],
+                 options: LocalOptions | None = None) -> None:
+        self.options = options or LocalOptions()
         self.index_dir = index_dir
         self.version = version
         self.manifest = manifest
@@ -96,12 +133,14 @@ class LocalBackend:
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
-    def open(cls, index_dir: Path, *, verify_files: bool | str = True) -> LocalBackend | None:
+    def open(cls, index_dir: Path, *, verify_files: bool | str = True,
+             options: LocalOptions | None = None) -> LocalBackend | None:
         """The live version of ``index_dir`` (None when it holds none)."""
-        return read_live(index_dir, lambda version: cls._open_version(index_dir, version, verify_files))
+        return read_live(index_dir, lambda version: cls._open_version(index_dir, version, verify_files, options))
 
     @classmethod
-    def _open_version(cls, index_dir: Path, version: Path, verify_files: bool | str) -> LocalBackend:
+    def _open_version(cls, index_dir: Path, version: Path, verify_files: bool | str,
+                      options: LocalOptions | None = None) -> LocalBackend:
         manifest = read_manifest(version)
         if manifest.get("format") != FORMAT or not isinstance(manifest.get("segments"), list):
             raise IndexCorruptError(f"{version / 'manifest.json'}: index format {manifest.get('format')!r} "
@@ -134,7 +173,7 @@ class LocalBackend:
         dims = {s.dim for s in segments}
         if len(dims) > 1:
             raise IndexCorruptError(f"{version}: segments of different vector widths {sorted(dims)}")
-        return cls(index_dir, version, manifest, segments, tombstones, links, state)
+        return cls(index_dir, version, manifest, segments, tombstones, links, state, options)
 
     # -- Backend: facts ----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -147,8 +186,11 @@ class LocalBackend:
     @property
     def state(self) -> Mapping[str, Any]:
         counts = {"documents": len(self.by_doc), "chunks": len(self), "segments": len(self.segments),
-                  "sentences": sum(int(s.sentence_bounds[-1]) for s in self.segments)}
-        return {**self._state, "counts": counts}
+                  "sentences": sum(int(s.sentence_bounds[-1]) for s in self.segments),
+                  "linked_copies": sum(1 for d in self.links if self.copies(d))}
+        return {**self._state, "counts": counts, "version": self.version.name,
+                "built_at": self.manifest.get("built_at"),
+                "vector_kind": ",".join(sorted({s.dense.kind for s in self.segments}))}
 
     # -- Backend: dense ------------------------------------------------------------------------
     def dense_search(self, query: np.ndarray, k: int, where: Filter | None = None) -> Hits:
@@ -269,10 +311,12 @@ class LocalBackend:
             vecs += [np.asarray(seg.vectors_f16[lo:hi]), np.asarray(seg.sentence_vectors_f16[slo:shi])]
         return np.concatenate(keys), np.concatenate(vecs)
 
-    def apply(self, change: ChangeSet, *, vector_kind: str | None = None, merge_factor: int = 8,
-              min_merge: int = 256) -> LocalBackend:
+    def apply(self, change: ChangeSet) -> LocalBackend:
         """Write a new version with ``change`` (the caller holds the writer lock)."""
-        return _apply(self.index_dir, self, change, vector_kind, merge_factor, min_merge)
+        return _apply(self.index_dir, self, change, self.options)
+
+    def stale_kind(self, vector_kind: str | None) -> bool:
+        return any(is_stale_kind(vector_kind, s.dense.kind, len(s)) for s in self.segments)
 
     # -- internals -----------------------------------------------------------------------------
     def _locate(self, ids: Sequence[int]) -> Iterator[tuple[int, tuple[Segment, np.ndarray, np.ndarray]]]:
@@ -398,9 +442,11 @@ def _doc_meta(doc: Document) -> DocMeta:
                    meetings=tuple(m.mentioned), places=tuple(m.places), meeting_date=m.date)
 
 
-def _apply(index_dir: Path, base: LocalBackend | None, change: ChangeSet, vector_kind: str | None,
-           merge_factor: int, min_merge: int) -> LocalBackend:
+def _apply(index_dir: Path, base: LocalBackend | None, change: ChangeSet, options: LocalOptions) -> LocalBackend:
     index_dir.mkdir(parents=True, exist_ok=True)
+    vector_kind, merge_factor, min_merge = options.vector_kind, options.merge_factor, options.min_merge
+    if base is None:
+        merge_factor = 0  # a full build is one segment
     segments = list(base.segments) if base else []
     manifest = base.manifest if base else {}
     next_pid = int(manifest.get("next_pid", 0))
@@ -417,8 +463,8 @@ def _apply(index_dir: Path, base: LocalBackend | None, change: ChangeSet, vector
     sizes = [len(s) - int(np.isin(s.pids, list(dead)).sum()) if dead else len(s) for s in segments]
     written: list[str] = []
     try:
-        return _write(index_dir, base, change, vector_kind, merge_factor, min_merge, segments, names, sizes, dead,
-                      written, next_pid, next_seq, dim)
+        return _write(index_dir, base, change, options, vector_kind, merge_factor, min_merge, segments, names, sizes,
+                      dead, written, next_pid, next_seq, dim)
     except BaseException:
         live = current_version(index_dir)
         if live is None or base is None or live == base.version:  # not committed: drop what this change wrote
@@ -426,8 +472,9 @@ def _apply(index_dir: Path, base: LocalBackend | None, change: ChangeSet, vector
         raise
 
 
-def _write(index_dir: Path, base: LocalBackend | None, change: ChangeSet, vector_kind: str | None,
-           merge_factor: int, min_merge: int, segments: list[Segment], names: list[str], sizes: list[int],
+def _write(index_dir: Path, base: LocalBackend | None, change: ChangeSet, options: LocalOptions,
+           vector_kind: str | None, merge_factor: int, min_merge: int, segments: list[Segment], names: list[str],
+           sizes: list[int],
            dead: set[int], written: list[str], next_pid: int, next_seq: int, dim: int) -> LocalBackend:
     if change.add:
         data = new_segment_data(change.add, next_pid, dim)
@@ -491,8 +538,7 @@ def _write(index_dir: Path, base: LocalBackend | None, change: ChangeSet, vector
         writer.abort()
         raise
     remove_unreferenced(index_dir, set(names))
-    opened_new = LocalBackend._open_version(index_dir, version, verify_files=False)
-    return opened_new
+    return LocalBackend._open_version(index_dir, version, verify_files=False, options=options)
 
 
 def _referenced(version: Path | None) -> set[str]:
@@ -519,4 +565,4 @@ def _merge_run(sizes: list[int], factor: int, min_merge: int) -> tuple[int, int]
 
 def create(index_dir: Path, change: ChangeSet, *, vector_kind: str | None = None) -> LocalBackend:
     """A first version holding exactly ``change.add`` (a full build)."""
-    return _apply(index_dir, None, change, vector_kind, merge_factor=0, min_merge=0)
+    return LocalStore(index_dir, vector_kind=vector_kind).create(change)
