@@ -233,7 +233,7 @@ class _DocsView(Mapping[str, Document]):
         return len(self._ids)
 
     def text_hashes(self) -> dict[str, str]:
-        return {sha: d for d, (sha, _) in self._backend.fingerprints().items()}
+        return {fp.text_sha: d for d, fp in self._backend.fingerprints().items()}
 
 
 def _check_question(question: object) -> str:

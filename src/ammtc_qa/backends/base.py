@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -95,6 +95,16 @@ class IndexedDocument:
     text_sha: str = ""
     anchors: tuple[int, ...] = ()
     """Bottom-k shingle sketch for near-copy detection (``duplicates``)."""
+    raw_sha: str = ""
+    """sha256 of the bytes the document was read from (its file, or its ``.jsonl`` line)."""
+
+
+class Fingerprint(NamedTuple):
+    """What a build compares a stored document by, without reading its text."""
+
+    text_sha: str
+    anchors: tuple[int, ...]
+    raw_sha: str
 
 
 @dataclass
@@ -168,8 +178,8 @@ class WritableBackend(Backend, Protocol):
     def apply(self, change: ChangeSet) -> WritableBackend:
         """Apply ``change`` atomically; return a view of the new version (this one is unchanged)."""
 
-    def fingerprints(self) -> dict[str, tuple[str, tuple[int, ...]]]:
-        """``{doc id: (text sha256, near-copy anchors)}`` of every live document (for dedup)."""
+    def fingerprints(self) -> dict[str, Fingerprint]:
+        """``Fingerprint`` of every live document, by doc id (for dedup and unchanged inputs)."""
 
     def embedded(self, doc_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``(cache keys uint8 [n, 32], float16 vectors [n, dim])`` stored for these documents'

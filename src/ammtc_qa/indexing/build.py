@@ -24,7 +24,7 @@ import logging
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +201,7 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
         for m in base.doc_meta():
             by_source[_file_of(m.source)].append(m.doc_id)
             source_of[m.doc_id] = m.source
-        raw_of = {d: sha for d, sha in (state.get("raw_sha") or {}).items() if d in fingerprints}
+        raw_of = {d: fp.raw_sha for d, fp in fingerprints.items() if fp.raw_sha}
     # metadata entries that changed: the files they name are read again
     new_meta = read_metadata(corpus_dir) if base is not None else {}
     meta_keys = {k for k in set(old_meta) | set(new_meta) if old_meta.get(k) != new_meta.get(k)}
@@ -234,7 +234,7 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
     for source, message in corpus.skipped:
         skipped.setdefault(_file_of(source), []).append(message)
     kept_ids = set(fingerprints) - candidates_gone
-    live_hash = {fingerprints[d][0]: d for d in kept_ids}
+    live_hash = {fingerprints[d].text_sha: d for d in kept_ids}
     new_docs: list[Document] = []
     unchanged: set[str] = set()
     for doc in corpus.documents:
@@ -247,7 +247,7 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
         if base is not None and doc.doc_id in candidates_gone and _same_document(base, doc):
             unchanged.add(doc.doc_id)
             kept_ids.add(doc.doc_id)
-            live_hash.setdefault(fingerprints[doc.doc_id][0], doc.doc_id)
+            live_hash.setdefault(fingerprints[doc.doc_id].text_sha, doc.doc_id)
             continue
         new_docs.append(doc)
     # exact duplicates: the article already indexed keeps its id, else the first in corpus order
@@ -277,10 +277,9 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
     journal = Journal(store.work_dir, embedder.dim)
     indexed, stats = index_documents(added, embedder, settings, journal, previous=previous, resume=not force,
                                      progress=progress)
-    raw_sha = {d: s for d, s in raw_of.items() if d not in remove}
-    raw_sha.update({d: corpus.raw_sha[d] for d in (doc.doc_id for doc in added) if d in corpus.raw_sha})
+    indexed = [replace(item, raw_sha=corpus.raw_sha.get(item.document.doc_id, "")) for item in indexed]
     new_state = {**build_state(settings, embedder), "vector_kind_requested": settings.vector_kind,
-                 "embedding": stats, "metadata": corpus.metadata, "raw_sha": raw_sha,
+                 "embedding": stats, "metadata": corpus.metadata,
                  "skipped_by_file": skipped,
                  "corpus": {"folder": str(corpus_dir), "files": {k: v.to_json() for k, v in stamps.items()},
                             "skipped": [[f, m] for f, ms in sorted(skipped.items()) for m in ms]}}
@@ -315,7 +314,7 @@ def _links(base: WritableBackend | None, added: Sequence[Document], kept: set[st
     if base is not None and added:
         anchors = {int(a) for doc in added for a in shingles(doc.text)[:ANCHORS].tolist()}
         fps = base.fingerprints()
-        kept_docs = [base.document(d) for d in kept if anchors.intersection(fps[d][1])]
+        kept_docs = [base.document(d) for d in kept if anchors.intersection(fps[d].anchors)]
     found = near_copies([*added, *kept_docs])
     new_ids = {d.doc_id for d in added}
     if base is not None:

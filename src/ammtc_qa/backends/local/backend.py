@@ -40,7 +40,7 @@ from ...document import Document
 from ...errors import IndexCorruptError
 from ...store import VersionWriter, current_version, read_live, read_manifest, verify, writer_lock
 from ...vectors import is_stale_kind
-from ..base import ChangeSet, Hits, IndexedDocument, PassageRecord
+from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
 from ..filters import DocMeta, Filter
 from .bm25 import Forward, corpus_stats, query_weights, scores_for, segment_scores
 from .segment import (
@@ -292,9 +292,10 @@ class LocalBackend:
         return seg.pids[seg.passage_bounds[row]:seg.passage_bounds[row + 1]].tolist()
 
     # -- for builds ----------------------------------------------------------------------------
-    def fingerprints(self) -> dict[str, tuple[str, tuple[int, ...]]]:
-        """``{doc id: (text sha256, near-copy anchors)}`` of every live document."""
-        return {d: (self.segments[i].text_sha[r], self.segments[i].anchors[r]) for d, (i, r) in self.by_doc.items()}
+    def fingerprints(self) -> dict[str, Fingerprint]:
+        segs = self.segments
+        return {d: Fingerprint(segs[i].text_sha[r], segs[i].anchors[r], segs[i].raw_sha[r])
+                for d, (i, r) in self.by_doc.items()}
 
     def embedded(self, doc_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``(keys, float16 vectors)`` stored for these documents' passages and sentences: an
@@ -422,6 +423,7 @@ def new_segment_data(docs: Sequence[IndexedDocument], first_pid: int, dim: int) 
         m = _doc_meta(doc).to_json()
         m["text_sha"] = item.text_sha
         m["anchors"] = [int(a) for a in item.anchors]
+        m["raw_sha"] = item.raw_sha
         meta.append(m)
     return SegmentData(
         doc_lines=[json.dumps(item.document.to_json(), ensure_ascii=False).encode("utf-8", "surrogatepass")

@@ -75,6 +75,7 @@ class Segment:
             self.meta = [DocMeta.from_json(m) for m in meta["docs"]]
             self.text_sha: list[str] = [str(m.get("text_sha", "")) for m in meta["docs"]]
             self.anchors: list[tuple[int, ...]] = [tuple(int(a) for a in m.get("anchors", ())) for m in meta["docs"]]
+            self.raw_sha: list[str] = [str(m.get("raw_sha", "")) for m in meta["docs"]]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexCorruptError(f"{folder / 'docmeta.json'}: not a segment's document table ({exc})") from exc
         self.offsets = _read(folder / "docs_offsets.npy", _npy)
