@@ -20,7 +20,9 @@ from .errors import (
     IndexUnavailableError,
     ModelIntegrityError,
     ModelNotAvailableError,
+    StorageError,
     TruncationWarning,
+    WriterBusyError,
 )
 from .evaluation import EvalReport, evaluate, load_questions
 from .meetings import MeetingProfile, canonical_meeting, find_meetings
@@ -31,5 +33,6 @@ __all__ = [
     "QA", "Answer", "Passage", "Document", "MeetingProfile", "IndexSettings", "SearchSettings", "DEFAULT_MODEL",
     "load", "evaluate", "load_questions", "EvalReport", "evaluate_beir", "load_beir", "canonical_meeting",
     "find_meetings", "AmmtcQaError", "CorpusError", "CorpusWarning", "IndexCorruptError", "IndexUnavailableError",
-    "ModelIntegrityError", "ModelNotAvailableError", "TruncationWarning", "__version__",
+    "ModelIntegrityError", "ModelNotAvailableError", "StorageError", "TruncationWarning", "WriterBusyError",
+    "__version__",
 ]

@@ -19,6 +19,11 @@ text as an article already indexed is not added twice (reported as a duplicate);
 name already in the corpus with different content is refused (use ``update``).
 Files are written under a temporary name and renamed into place, so a reader of the corpus
 never sees half a file.
+
+Writers of one corpus folder are serialised by a lock file *in that folder* (``corpus_writer``),
+held for the whole read-modify-write: two processes with different index folders (a notebook on
+the default cache index beside a script with ``--index``) change the same ``added.jsonl``, so a
+lock in the index folder would let their appends overwrite each other. Readers take no lock.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ import shutil
 import tempfile
 import uuid
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,12 +43,41 @@ from typing import Any
 from .corpus import CORPUS_SUFFIXES, JSONL_FIELDS, METADATA_FILE, content_id, corpus_files, read_corpus
 from .document import Document
 from .duplicates import text_hash
-from .errors import CorpusError, CorpusWarning
+from .errors import CorpusError, CorpusWarning, WriterBusyError, storage_errors
 
 ADDED_FILE = "added.jsonl"
 """Where documents given as dicts are kept, one JSON object a line."""
 
+CORPUS_LOCK = ".ammtc-qa-writer.lock"
+"""The writer lock file in a corpus folder (a dot file: never read as an article)."""
+WRITER_WAIT_S = 600.0
+"""How long a change waits for another writer of the same corpus folder before giving up."""
+
 Item = str | os.PathLike | Mapping[str, Any] | Document
+
+
+@contextmanager
+def corpus_writer(corpus_dir: Path, timeout: float = WRITER_WAIT_S) -> Iterator[None]:
+    """Hold the writer lock of ``corpus_dir`` (across processes and threads) for the block.
+
+    A second writer waits up to ``timeout`` seconds, then gets a ``WriterBusyError`` naming the
+    folder; a folder where the lock file cannot be created is a ``StorageError``.
+    """
+    from filelock import FileLock, Timeout
+
+    path = corpus_dir / CORPUS_LOCK
+    lock = FileLock(str(path), timeout=timeout)
+    try:
+        with storage_errors(path, "create the writer lock of the corpus folder"):
+            lock.acquire()
+    except Timeout:
+        raise WriterBusyError(f"{corpus_dir}: another process or thread has been changing this corpus folder "
+                              f"for over {timeout:.0f} s (lock {path}); nothing was changed, try again when it "
+                              "has finished") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @dataclass

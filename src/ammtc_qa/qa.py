@@ -27,7 +27,7 @@ from .duplicates import NEAR_COPY_JACCARD, shingles
 from .embedding import Embedder, load_embedder
 from .errors import CorpusError, IndexCorruptError, IndexUnavailableError, TruncationWarning
 from .index import IndexData, build_index, load_index
-from .ingest import IngestReport, Item, apply, plan_add, plan_remove, plan_update, staging_dir
+from .ingest import IngestReport, Item, apply, corpus_writer, plan_add, plan_remove, plan_update, staging_dir
 from .settings import DEFAULT_MODEL, INDEX_FORMAT, IndexSettings, SearchSettings
 from .vectors import is_stale_kind, resolve_kind
 
@@ -187,7 +187,9 @@ class QA:
             raise CorpusError(f"{self.corpus_dir} is the corpus shipped with ammtc-qa and is not changed; "
                               "copy it and load(corpus_dir=<your copy>) to add or remove articles")
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.index_dir / ".ingest.lock"), timeout=600), staging_dir() as staging:
+        with corpus_writer(self.corpus_dir), FileLock(str(self.index_dir / ".ingest.lock"), timeout=600), \
+                staging_dir() as staging:
+            self.refresh()  # plan against the corpus as it is now, with what other writers added
             plan = make_plan(Path(staging))
             apply(plan, self.corpus_dir)
             self.refresh()  # rebuilds when the corpus folder changed (here, or by another process)
