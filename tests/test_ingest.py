@@ -16,6 +16,7 @@ import ammtc_qa
 import ammtc_qa.ingest
 from ammtc_qa import CorpusError, CorpusWarning
 from ammtc_qa.cli import main
+from ammtc_qa.ingest import CORPUS_LOCK
 from conftest import ARTICLES, EXTRA_ARTICLE
 
 SCAM_Q = "How many workers were rescued from the scam compound?"
@@ -168,7 +169,8 @@ def test_strict_fails_the_whole_call_and_changes_nothing(fast_qa: ammtc_qa.QA, t
     version = fast_qa.info()["version"]
     with pytest.raises(CorpusError, match=name):
         fast_qa.add([good, bad], strict=True)
-    assert sorted(p.name for p in fast_qa.corpus_dir.iterdir()) == before
+    # the writer lock file (empty, a dot file the reader ignores) is the only trace
+    assert sorted(p.name for p in fast_qa.corpus_dir.iterdir() if p.name != CORPUS_LOCK) == before
     assert fast_qa.info()["version"] == version and len(fast_qa.documents()) == 2
 
 

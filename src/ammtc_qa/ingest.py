@@ -28,8 +28,10 @@ lock in the index folder would let their appends overwrite each other. Readers t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -75,6 +77,7 @@ def corpus_writer(corpus_dir: Path, timeout: float = WRITER_WAIT_S) -> Iterator[
                               f"for over {timeout:.0f} s (lock {path}); nothing was changed, try again when it "
                               "has finished") from None
     try:
+        sweep_temporaries(corpus_dir)
         yield
     finally:
         lock.release()
@@ -111,8 +114,8 @@ class _Plan:
     replace: set[str] = field(default_factory=set)  # rels that may overwrite an existing file
     unlink: set[str] = field(default_factory=set)  # corpus files to delete
     records: list[dict[str, Any]] = field(default_factory=list)  # lines to append to added.jsonl
-    jsonl_edits: dict[str, dict[str, dict[str, Any] | None]] = field(default_factory=dict)
-    """jsonl file -> {doc id: replacement record, or None to delete the line}"""
+    jsonl_edits: dict[str, dict[int, tuple[str, dict[str, Any] | None]]] = field(default_factory=dict)
+    """jsonl file -> {line number: (its doc id, replacement record or None to delete the line)}"""
     metadata_drop: set[str] = field(default_factory=set)
     report: IngestReport = field(default_factory=IngestReport)
 
@@ -233,7 +236,13 @@ def _stage(files: dict[str, Path], records: list[dict[str, Any]], staging: Path,
             problem(str(src), f"cannot be read ({exc.strerror or exc})")
             bad.add(rel)
     if records:
-        lines = [json.dumps(r, ensure_ascii=False) for r in records]
+        lines = []
+        for n, record in enumerate(records, 1):
+            try:  # ASCII escapes: a lone surrogate is then refused by the reader, naming the field
+                lines.append(json.dumps(record, ensure_ascii=True))
+            except (TypeError, ValueError) as exc:  # a datetime, a 5,000-digit integer...
+                problem(f"document #{n}", f"not JSON-serialisable ({exc})")
+                lines.append("")  # a blank line keeps line n for record n
         (record_root / ADDED_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CorpusWarning)
@@ -319,8 +328,9 @@ def plan_remove(corpus_dir: Path, doc: Document) -> _Plan:
         plan.unlink.add(rel)
         plan.metadata_drop.update({rel, doc.doc_id})
     else:
-        plan.jsonl_edits[rel] = {doc.doc_id: None}
-        plan.metadata_drop.add(doc.doc_id)
+        plan.jsonl_edits[rel] = {line: (doc.doc_id, None)}
+        if doc.doc_id not in {r for r, _ in corpus_files(corpus_dir)}:  # a file's entry is that file's
+            plan.metadata_drop.add(doc.doc_id)
     plan.report.removed.append(doc.doc_id)
     return plan
 
@@ -346,7 +356,7 @@ def plan_update(corpus_dir: Path, item: Item, existing: Mapping[str, Document], 
             plan.metadata_drop.add(rel)
             plan.records.append(record)
         else:
-            plan.jsonl_edits[rel] = {doc_id: record}
+            plan.jsonl_edits[rel] = {line: (doc_id, record)}
         plan.report.added.append(doc_id)
         return plan
     if not isinstance(item, (str, os.PathLike)) or Path(item).is_dir():
@@ -371,13 +381,29 @@ def plan_update(corpus_dir: Path, item: Item, existing: Mapping[str, Document], 
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        with storage_errors(target, "write to the corpus folder"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{32}\.tmp$")
+"""The names ``_write_atomic`` gives its temporary copies."""
+
+
+def sweep_temporaries(corpus_dir: Path) -> None:
+    """Delete the temporary copies a writer killed mid-write left in the corpus folder. Only run
+    under the writer lock: then no writer is between writing a copy and renaming it."""
+    for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]  # never written to (see corpus_files)
+        for name in filenames:
+            if _TEMPORARY.match(name):
+                with contextlib.suppress(OSError):  # not ours to insist on: the next change retries
+                    os.unlink(os.path.join(dirpath, name))
 
 
 def apply(plan: _Plan, corpus_dir: Path) -> None:
@@ -388,7 +414,8 @@ def apply(plan: _Plan, corpus_dir: Path) -> None:
             raise CorpusError(f"{target}: appeared while adding; not overwritten")
         _write_atomic(target, staged.read_bytes())
     for rel in plan.unlink:
-        (corpus_dir / rel).unlink(missing_ok=True)
+        with storage_errors(corpus_dir / rel, "delete from the corpus folder"):
+            (corpus_dir / rel).unlink(missing_ok=True)
     for rel, edits in plan.jsonl_edits.items():
         _edit_jsonl(corpus_dir / rel, edits)
     if plan.records:
@@ -402,30 +429,40 @@ def apply(plan: _Plan, corpus_dir: Path) -> None:
         _drop_metadata(corpus_dir, plan.metadata_drop)
 
 
-def _edit_jsonl(path: Path, edits: Mapping[str, dict[str, Any] | None]) -> None:
-    """Replace (or delete, for None) the lines whose record has one of ``edits``' ids."""
+def _edit_jsonl(path: Path, edits: Mapping[int, tuple[str, dict[str, Any] | None]]) -> None:
+    """Replace (or delete, for None) the indexed lines, by line number: another line with the same
+    id (a duplicate the reader skipped) is the user's data and stays as it is."""
     out: list[bytes] = []
-    found: set[str] = set()
-    for raw in path.read_bytes().splitlines(keepends=True):
-        try:
-            record = json.loads(raw)
-        except ValueError:
-            record = None
-        doc_id = record_id(record) if isinstance(record, dict) else None
-        if doc_id in edits:
-            found.add(doc_id)  # type: ignore[arg-type]
-            replacement = edits[doc_id]  # type: ignore[index]
+    found: set[int] = set()
+    for lineno, raw in enumerate(_lines(path.read_bytes()), 1):
+        if lineno in edits:
+            doc_id, replacement = edits[lineno]
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                record = None
+            if not isinstance(record, dict) or record_id(record) != doc_id:
+                raise KeyError(f"{path}, line {lineno}: no longer the line of doc id {doc_id!r} (the file changed "
+                               "since it was indexed); nothing was changed")
+            found.add(lineno)
             if replacement is not None:
                 out.append(json.dumps(replacement, ensure_ascii=False).encode("utf-8") + b"\n")
             continue
         out.append(raw if raw.endswith(b"\n") else raw + b"\n")
     missing = set(edits) - found
     if missing:
-        raise KeyError(f"{path}: no line with doc id {sorted(missing)[0]!r} (the file changed since it was indexed)")
+        raise KeyError(f"{path}: has no line {min(missing)} (the file changed since it was indexed); "
+                       "nothing was changed")
     if any(line.strip() for line in out):
         _write_atomic(path, b"".join(out))
     else:
         path.unlink()
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """Lines as the reader numbers them (``readline``: only ``\\n`` ends a line, not ``\\r``)."""
+    parts = data.split(b"\n")
+    return [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def _drop_metadata(corpus_dir: Path, keys: set[str]) -> None:

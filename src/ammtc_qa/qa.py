@@ -169,8 +169,8 @@ class QA:
                            f"({len(self._docs)} documents; see qa.documents() or `ammtc-qa info`)")
         if len(self._docs) == 1:
             raise ValueError(f"{doc_id!r} is the only document: an index needs at least one")
-        doc = self._docs[doc_id]
-        return self._change(lambda staging: plan_remove(self.corpus_dir, doc))
+        doc = self._docs[doc_id]  # as indexed now, if another writer changed the corpus meanwhile:
+        return self._change(lambda staging: plan_remove(self.corpus_dir, self._docs.get(doc_id, doc)))
 
     def refresh(self, *, strict: bool = False) -> None:
         """Rebuild the index from the corpus folder if it changed (embedding only new texts)."""
