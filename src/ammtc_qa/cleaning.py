@@ -31,6 +31,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 __all__ = ["CleanedText", "Removal", "clean", "removal_report"]
 
@@ -139,6 +140,7 @@ def _normalise(raw: str) -> tuple[str, list[int], list[int]]:
 # --------------------------------------------------------------------------------------
 
 _SENTENCE_END = ".!?…;:,–—-"
+_SENTENCE_END_SET = frozenset(_SENTENCE_END)
 _CLOSERS = "\"'”’)]»"
 _ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)\s*[\"'”’)\]]*$")
 
@@ -335,12 +337,12 @@ def _is_title_case(text: str) -> bool:
     article sentences almost never do, because most of their content words are lower-case.
     """
     words = _words(text)
-    if not 2 <= len(words) <= _TITLE_CASE_MAX_WORDS or _last_char(text) in set(_SENTENCE_END):
+    if not 2 <= len(words) <= _TITLE_CASE_MAX_WORDS or _last_char(text) in _SENTENCE_END_SET:
         return False
     content = []
     for w in words:
         bare = _bare_token(w)
-        if not bare or not any(c.isalpha() for c in bare) or bare[0].isdigit():
+        if not bare or not any(map(str.isalpha, bare)) or bare[0].isdigit():
             continue
         if bare.lower() in _SMALL_WORDS:
             continue
@@ -433,8 +435,8 @@ def _mark_site_notices(units: list[_Unit]) -> None:
     a line that reports speech, are the article's own news and stay."""
     first_body, last_body = _body_bounds(units)
     for i, u in enumerate(units):
-        if (u.kind is not None or len(_words(u.text)) > _BANNER_MAX_WORDS or _REPORTED_SPEECH.search(u.text)
-                or not any(p.search(u.text) for p in _SITE_NOTICE_PATTERNS)):
+        if (u.kind is not None or not any(p.search(u.text) for p in _SITE_NOTICE_PATTERNS)
+                or len(_words(u.text)) > _BANNER_MAX_WORDS or _REPORTED_SPEECH.search(u.text)):
             continue
         in_margin = i < first_body or i > last_body
         if in_margin or any(0 <= n < len(units) and units[n].kind in _CONTEXT_KINDS for n in (i - 1, i + 1)):
@@ -482,6 +484,14 @@ def _dup_key(text: str) -> tuple[str, ...]:
     return tuple(folded.translate(_SEPARATORS_TO_SPACE).split())
 
 
+class _Ranks(dict[str, int]):
+    """Token -> its place in one fixed order; a token not seen before goes last, and stays there."""
+
+    def __missing__(self, token: str) -> int:
+        rank = self[token] = len(self)
+        return rank
+
+
 class _SeenParagraphs:
     """Duplicate-check keys of the paragraphs kept so far, indexed so that a check costs about
     the size of its own key, not the number of paragraphs seen (a page of 50,000 menu lines
@@ -498,15 +508,20 @@ class _SeenParagraphs:
     def __init__(self, keys: list[tuple[str, ...]]) -> None:
         # Rare tokens first: prefixes then share few paragraphs, so few candidates are compared.
         frequency = Counter(t for key in keys for t in set(key))
-        self._order = {t: (n, t) for t, n in frequency.items()}
+        self._rank = _Ranks((t, r) for r, t in enumerate(sorted(frequency, key=lambda t: (frequency[t], t))))
         self._exact: set[tuple[str, ...]] = set()
         self._sets: list[frozenset[str]] = []
         self._by_token: dict[str, list[int]] = defaultdict(list)
+        self._last: tuple[frozenset[str], list[str]] | None = None  # the prefix is_duplicate computed
 
     def _prefix(self, tokens: frozenset[str]) -> list[str]:
-        ordered = sorted(tokens, key=lambda t: self._order.get(t, (0, t)))
+        if self._last is not None and self._last[0] == tokens:
+            return self._last[1]
+        ordered = sorted(tokens, key=self._rank.__getitem__)
         # ceil, made safe against the float product landing just above an integer
-        return ordered[: len(ordered) - math.ceil(_DUP_SIMILARITY * len(ordered) - 1e-9) + 1]
+        prefix = ordered[: len(ordered) - math.ceil(_DUP_SIMILARITY * len(ordered) - 1e-9) + 1]
+        self._last = (tokens, prefix)
+        return prefix
 
     def is_duplicate(self, key: tuple[str, ...]) -> bool:
         if not key:
@@ -559,6 +574,15 @@ class _Unit:
     @property
     def wrapped(self) -> bool:
         return self.wrap_next or self.wrap_prev
+
+    # Computed once per unit: several passes ask, and a page can have 50,000 units.
+    @cached_property
+    def title_case(self) -> bool:
+        return _is_title_case(self.text)
+
+    @cached_property
+    def dup_key(self) -> tuple[str, ...]:
+        return _dup_key(self.text)
 
 
 def _strip_span(norm: str, start: int, end: int) -> tuple[int, int]:
@@ -643,7 +667,7 @@ def _is_hard_wrap(norm: str, a: _Unit, b: _Unit, *, first: bool) -> bool:
     last_word = a.text.split()[-1]
     if start.islower() or a.text.endswith(",") or last_word in _WRAP_CONNECTORS:
         return True
-    return start.isdigit() and not first and not _is_title_case(a.text)
+    return start.isdigit() and not first and not a.title_case
 
 
 def _link_hard_wraps(norm: str, units: list[_Unit]) -> None:
@@ -721,13 +745,6 @@ def _mark_teaser_blocks(units: list[_Unit], title_idx: int | None) -> None:
     The snippet ending in an ellipsis is what makes this safe: a real paragraph that is
     preceded by a headline-shaped line and trails off mid-sentence is vanishingly rare.
     """
-    keys: dict[int, tuple[str, ...]] = {}
-
-    def dup_key(n: int) -> tuple[str, ...]:
-        if n not in keys:
-            keys[n] = _dup_key(units[n].text)
-        return keys[n]
-
     for i, u in enumerate(units):
         if u.kind is not None or i == title_idx or u.wrapped or not _looks_like_headline(u.text):
             continue
@@ -735,11 +752,11 @@ def _mark_teaser_blocks(units: list[_Unit], title_idx: int | None) -> None:
         if j is None:
             continue
         block = [i]
-        if dup_key(j) == dup_key(i):
+        if units[j].dup_key == u.dup_key:
             block.append(j)
             k = _next_kept(units, j)
         else:
-            if not _is_title_case(u.text):
+            if not u.title_case:
                 continue
             k = j
         if k is None:
@@ -753,7 +770,7 @@ def _mark_teaser_blocks(units: list[_Unit], title_idx: int | None) -> None:
 def _mark_duplicates(units: list[_Unit]) -> None:
     """Later copies of a kept paragraph (repeated headline, lead re-used as a photo caption)."""
     runs = _paragraphs(units)
-    keys = [tuple(w for i in run for w in _dup_key(units[i].text)) for run in runs]
+    keys = [tuple(w for i in run for w in units[i].dup_key) for run in runs]
     seen = _SeenParagraphs(keys)
     for run, key in zip(runs, keys, strict=True):
         if seen.is_duplicate(key):
@@ -772,12 +789,6 @@ def _mark_title_case_lines(units: list[_Unit], title_idx: int | None) -> None:
     snippet right after a removed headline is the rest of that teaser card.
     """
     first_body, last_body = _body_bounds(units)
-    title_case: dict[int, bool] = {}
-
-    def is_title_case(n: int) -> bool:
-        if n not in title_case:
-            title_case[n] = _is_title_case(units[n].text)
-        return title_case[n]
 
     def mark(i: int) -> bool:
         """Look at unit ``i`` in the current state; True when it was removed."""
@@ -792,14 +803,14 @@ def _mark_title_case_lines(units: list[_Unit], title_idx: int | None) -> None:
         ):
             u.kind = "teaser"
             return True
-        if not is_title_case(i):
+        if not u.title_case:
             return False
         in_margin = i < first_body or i > last_body
         near_furniture = any(
             0 <= n < len(units)
             and (
                 units[n].kind in _CONTEXT_KINDS
-                or (units[n].kind is None and n != title_idx and not units[n].wrapped and is_title_case(n))
+                or (units[n].kind is None and n != title_idx and not units[n].wrapped and units[n].title_case)
             )
             for n in (i - 1, i + 1)
         )
