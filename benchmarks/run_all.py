@@ -294,6 +294,13 @@ def write_results(res: dict, args: argparse.Namespace, started: dt.datetime, too
         section = subprocess.run([sys.executable, str(HERE / "scale.py"), "--markdown", str(scale_json)],
                                  capture_output=True, text=True, check=False).stdout
         lines += ["", section]
+    cleaning_json = HERE / "cleaning_scaling.json"
+    if cleaning_json.exists():  # a separate, in-process run (cleaning_scaling.py): keep its section
+        before = HERE / "cleaning_scaling_before.json"
+        section = subprocess.run([sys.executable, str(HERE / "cleaning_scaling.py"), "--markdown", str(cleaning_json),
+                                  *(["--before", str(before)] if before.exists() else [])],
+                                 capture_output=True, text=True, check=False).stdout
+        lines += ["", section]
     (HERE / "RESULTS.md").write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 
 

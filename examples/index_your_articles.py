@@ -25,7 +25,8 @@ file name (relative to FOLDER) or doc id; every field is optional and overrides 
       }
     }
 
-``date_order`` ("DMY", "MDY" or "YMD") tells how to read ambiguous dates such as 11/09/2025.
+``date_order`` ("DMY" or "MDY") tells how to read ambiguous dates such as 11/09/2025 (year-first
+dates such as 2025-09-11 need none; any other value is an error naming the file and field).
 Unknown fields are an error, so typos do not pass silently.
 
 Note: keep each paragraph on one line. The cleaner currently treats every line break as a

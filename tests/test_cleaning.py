@@ -679,3 +679,38 @@ def test_normalise_bulk_ascii_path_equals_the_per_character_definition() -> None
     for _ in range(3000):
         raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         assert _normalise(raw) == _normalise_reference(raw), repr(raw)
+
+
+_BODY_A = ("Police in the port city seized 120 kg of methamphetamine hidden in a fishing boat on Tuesday, officials "
+           "said, after a joint operation with customs officers from three countries.")
+_BODY_B = ("Investigators believe the drugs were bound for ports across the region, and three suspects were "
+           "arrested and are being questioned by the narcotics division.")
+
+
+@pytest.mark.parametrize(("sentence", "last"), [
+    ("The ministry said its new e-visa portal is under construction and will open to applicants in May.", False),
+    ("The ministry said its new e-visa portal is under construction and will open to applicants in May.", True),
+    ("Its e-visa portal is under construction.", False),
+    ("Trang thông tin về thị thực điện tử đang được xây dựng, Bộ cho biết.", True),
+])
+def test_site_notice_words_inside_the_article_are_kept(sentence: str, last: bool) -> None:
+    """Mid-article, or a short last paragraph that reports what someone said: the article's news."""
+    lines = ["Visa rules change", _BODY_A, _BODY_B, sentence] if last else ["Visa rules change", _BODY_A,
+                                                                         sentence, _BODY_B]
+    cleaned = clean("\n".join(lines))
+    assert sentence in _paragraphs(cleaned)
+    assert not _removed(cleaned, "banner")
+
+
+@pytest.mark.parametrize("notice", ["Ministry of Public Security Portal is under construction",
+                                    "This website is under maintenance",
+                                    "Cổng thông tin điện tử đang chạy thử nghiệm"])
+def test_site_notices_in_the_page_furniture_are_removed(notice: str) -> None:
+    pages = ["\n".join([notice, "Drugs seized at the port", _BODY_A, _BODY_B]),  # top margin
+             "\n".join(["Drugs seized at the port", _BODY_A, _BODY_B, notice]),  # bottom margin
+             "\n".join(["Drugs seized at the port", _BODY_A, "Print", notice, _BODY_B])]  # next to a button
+    for raw in pages:
+        cleaned = clean(raw)
+        assert _removed(cleaned, "banner") == [notice], raw
+        assert notice not in cleaned.text
+        assert _BODY_A in cleaned.text and _BODY_B in cleaned.text

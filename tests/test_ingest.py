@@ -169,7 +169,7 @@ def test_strict_fails_the_whole_call_and_changes_nothing(fast_qa: ammtc_qa.QA, t
     version = fast_qa.info()["version"]
     with pytest.raises(CorpusError, match=name):
         fast_qa.add([good, bad], strict=True)
-    # only the (hidden, never read) writer lock of the corpus may have appeared
+    # the writer lock file (empty, a dot file the reader ignores) is the only trace
     assert sorted(p.name for p in fast_qa.corpus_dir.iterdir() if p.name != CORPUS_LOCK) == before
     assert fast_qa.info()["version"] == version and len(fast_qa.documents()) == 2
 

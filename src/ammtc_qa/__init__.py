@@ -19,13 +19,14 @@ from .errors import (
     CorpusWarning,
     FilterError,
     IndexCorruptError,
-    IndexLockedError,
     IndexUnavailableError,
     ModelIntegrityError,
     ModelNotAvailableError,
     SettingsError,
     StaleIndexWarning,
+    StorageError,
     TruncationWarning,
+    WriterBusyError,
 )
 from .evaluation import EvalReport, evaluate, load_questions
 from .meetings import MeetingProfile, canonical_meeting, find_meetings
@@ -36,6 +37,6 @@ __all__ = [
     "QA", "Answer", "Passage", "Document", "MeetingProfile", "IndexSettings", "SearchSettings", "DEFAULT_MODEL",
     "load", "evaluate", "load_questions", "EvalReport", "evaluate_beir", "load_beir", "canonical_meeting",
     "find_meetings", "AmmtcQaError", "CorpusError", "CorpusWarning", "IndexCorruptError", "IndexUnavailableError",
-    "ModelIntegrityError", "ModelNotAvailableError", "TruncationWarning", "__version__", "Filter", "FilterError",
-    "IndexLockedError", "SettingsError", "StaleIndexWarning",
+    "ModelIntegrityError", "ModelNotAvailableError", "StorageError", "TruncationWarning", "WriterBusyError",
+    "__version__", "Filter", "FilterError", "SettingsError", "StaleIndexWarning",
 ]

@@ -25,9 +25,13 @@ audited (``removal_report``).
 
 from __future__ import annotations
 
+import heapq
+import math
 import re
 import unicodedata
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 __all__ = ["CleanedText", "Removal", "clean", "removal_report"]
 
@@ -136,6 +140,7 @@ def _normalise(raw: str) -> tuple[str, list[int], list[int]]:
 # --------------------------------------------------------------------------------------
 
 _SENTENCE_END = ".!?…;:,–—-"
+_SENTENCE_END_SET = frozenset(_SENTENCE_END)
 _CLOSERS = "\"'”’)]»"
 _ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)\s*[\"'”’)\]]*$")
 
@@ -189,7 +194,10 @@ _MOBILE_LINK = re.compile(
     re.IGNORECASE,
 )
 
-_BANNER_PATTERNS = [
+# "This portal is under construction": a notice about the site itself. The same words are news in
+# an article ("its new e-visa portal is under construction"), so these fire only where page
+# furniture lives (see _mark_site_notices), never on a line that reports what someone said.
+_SITE_NOTICE_PATTERNS = [
     re.compile(
         r"\b(?:portal|website|web site|site|page|homepage)\b.{0,60}?\b(?:under construction|"
         r"under maintenance|being (?:updated|upgraded)|in beta|in trial operation)",
@@ -200,6 +208,13 @@ _BANNER_PATTERNS = [
         r"(?:đang (?:được )?(?:xây dựng|chạy thử|thử nghiệm|nâng cấp|bảo trì)|chạy thử nghiệm)",
         re.IGNORECASE,
     ),
+]
+_REPORTED_SPEECH = re.compile(
+    r"\b(?:said|says|told|tells|announced|announces|added|noted|stated|according to|cho biết|cho hay|"
+    r"thông báo)\b",
+    re.IGNORECASE,
+)
+_BANNER_PATTERNS = [
     re.compile(r"\bcookies?\b.{0,120}\b(?:use|uses|accept|consent|policy|settings)\b", re.IGNORECASE),
     re.compile(r"\b(?:use|uses)\b.{0,40}\bcookies?\b", re.IGNORECASE),
     re.compile(r"\benable javascript\b|\byour browser (?:is|does)\b", re.IGNORECASE),
@@ -322,12 +337,12 @@ def _is_title_case(text: str) -> bool:
     article sentences almost never do, because most of their content words are lower-case.
     """
     words = _words(text)
-    if not 2 <= len(words) <= _TITLE_CASE_MAX_WORDS or _last_char(text) in set(_SENTENCE_END):
+    if not 2 <= len(words) <= _TITLE_CASE_MAX_WORDS or _last_char(text) in _SENTENCE_END_SET:
         return False
     content = []
     for w in words:
         bare = _bare_token(w)
-        if not bare or not any(c.isalpha() for c in bare) or bare[0].isdigit():
+        if not bare or not any(map(str.isalpha, bare)) or bare[0].isdigit():
             continue
         if bare.lower() in _SMALL_WORDS:
             continue
@@ -414,6 +429,20 @@ def _is_banner(text: str) -> bool:
     return any(p.search(text) for p in _BANNER_PATTERNS)
 
 
+def _mark_site_notices(units: list[_Unit]) -> None:
+    """Notices about the site ("Portal is under construction") in the page's margins (before or
+    after the article body) or next to other furniture; the same words inside the article, or in
+    a line that reports speech, are the article's own news and stay."""
+    first_body, last_body = _body_bounds(units)
+    for i, u in enumerate(units):
+        if (u.kind is not None or not any(p.search(u.text) for p in _SITE_NOTICE_PATTERNS)
+                or len(_words(u.text)) > _BANNER_MAX_WORDS or _REPORTED_SPEECH.search(u.text)):
+            continue
+        in_margin = i < first_body or i > last_body
+        if in_margin or any(0 <= n < len(units) and units[n].kind in _CONTEXT_KINDS for n in (i - 1, i + 1)):
+            u.kind = "banner"
+
+
 def _simple_kind(text: str) -> str | None:
     """Kinds decided by the line alone, without looking at its neighbours."""
     if _MOBILE_LINK.match(text):
@@ -455,34 +484,75 @@ def _dup_key(text: str) -> tuple[str, ...]:
     return tuple(folded.translate(_SEPARATORS_TO_SPACE).split())
 
 
-def _is_duplicate(key: tuple[str, ...], seen: list[tuple[tuple[str, ...], frozenset[str]]]) -> bool:
-    """Equal token sequence, or (both >= 4 words) token-set Jaccard similarity >= 0.9."""
-    if not key:
+class _Ranks(dict[str, int]):
+    """Token -> its place in one fixed order; a token not seen before goes last, and stays there."""
+
+    def __missing__(self, token: str) -> int:
+        rank = self[token] = len(self)
+        return rank
+
+
+class _SeenParagraphs:
+    """Duplicate-check keys of the paragraphs kept so far, indexed so that a check costs about
+    the size of its own key, not the number of paragraphs seen (a page of 50,000 menu lines
+    would otherwise be compared pair by pair).
+
+    A key is a duplicate when it equals a seen key, or when both have at least ``_DUP_MIN_WORDS``
+    words and their token sets have Jaccard similarity >= ``_DUP_SIMILARITY``. Near matches are
+    found by prefix filtering: with tokens in one fixed order (rarest in the article first),
+    two sets that similar always share a token among the first
+    ``len - ceil(_DUP_SIMILARITY * len) + 1`` of each, so only seen sets indexed under one of the
+    key's prefix tokens are compared, with the exact Jaccard test.
+    """
+
+    def __init__(self, keys: list[tuple[str, ...]]) -> None:
+        # Rare tokens first: prefixes then share few paragraphs, so few candidates are compared.
+        frequency = Counter(t for key in keys for t in set(key))
+        self._rank = _Ranks((t, r) for r, t in enumerate(sorted(frequency, key=lambda t: (frequency[t], t))))
+        self._exact: set[tuple[str, ...]] = set()
+        self._sets: list[frozenset[str]] = []
+        self._by_token: dict[str, list[int]] = defaultdict(list)
+        self._last: tuple[frozenset[str], list[str]] | None = None  # the prefix is_duplicate computed
+
+    def _prefix(self, tokens: frozenset[str]) -> list[str]:
+        if self._last is not None and self._last[0] == tokens:
+            return self._last[1]
+        ordered = sorted(tokens, key=self._rank.__getitem__)
+        # ceil, made safe against the float product landing just above an integer
+        prefix = ordered[: len(ordered) - math.ceil(_DUP_SIMILARITY * len(ordered) - 1e-9) + 1]
+        self._last = (tokens, prefix)
+        return prefix
+
+    def is_duplicate(self, key: tuple[str, ...]) -> bool:
+        if not key:
+            return False
+        if key in self._exact:
+            return True
+        if len(key) < _DUP_MIN_WORDS:
+            return False
+        key_set = frozenset(key)
+        checked: set[int] = set()
+        for token in self._prefix(key_set):
+            for index in self._by_token.get(token, ()):
+                if index in checked:
+                    continue
+                checked.add(index)
+                other_set = self._sets[index]
+                # Jaccard >= t implies min(|A|, |B|) >= t * max(|A|, |B|): skip the set maths otherwise.
+                if min(len(key_set), len(other_set)) < _DUP_SIMILARITY * max(len(key_set), len(other_set)):
+                    continue
+                if len(key_set & other_set) / len(key_set | other_set) >= _DUP_SIMILARITY:
+                    return True
         return False
-    key_set = frozenset(key)
-    for other, other_set in seen:
-        if key == other:
-            return True
-        if len(key) < _DUP_MIN_WORDS or len(other) < _DUP_MIN_WORDS:
-            continue
-        # Jaccard >= t implies min(|A|, |B|) >= t * max(|A|, |B|): skip the set maths otherwise.
-        if min(len(key_set), len(other_set)) < _DUP_SIMILARITY * max(len(key_set), len(other_set)):
-            continue
-        if len(key_set & other_set) / len(key_set | other_set) >= _DUP_SIMILARITY:
-            return True
-    return False
-    key_set = set(key)
-    for other in seen:
-        if key == other:
-            return True
-        if len(key) >= _DUP_MIN_WORDS and len(other) >= _DUP_MIN_WORDS:
-            if min(len(key), len(other)) < _DUP_SIMILARITY * max(len(key), len(other)) - 2:
-                continue  # lengths too different for the sets to be near-equal; skip the set maths
-            other_set = set(other)
-            union = key_set | other_set
-            if union and len(key_set & other_set) / len(union) >= _DUP_SIMILARITY:
-                return True
-    return False
+
+    def add(self, key: tuple[str, ...]) -> None:
+        self._exact.add(key)
+        if len(key) < _DUP_MIN_WORDS:
+            return
+        key_set = frozenset(key)
+        self._sets.append(key_set)
+        for token in self._prefix(key_set):
+            self._by_token[token].append(len(self._sets) - 1)
 
 
 # --------------------------------------------------------------------------------------
@@ -504,6 +574,15 @@ class _Unit:
     @property
     def wrapped(self) -> bool:
         return self.wrap_next or self.wrap_prev
+
+    # Computed once per unit: several passes ask, and a page can have 50,000 units.
+    @cached_property
+    def title_case(self) -> bool:
+        return _is_title_case(self.text)
+
+    @cached_property
+    def dup_key(self) -> tuple[str, ...]:
+        return _dup_key(self.text)
 
 
 def _strip_span(norm: str, start: int, end: int) -> tuple[int, int]:
@@ -588,7 +667,7 @@ def _is_hard_wrap(norm: str, a: _Unit, b: _Unit, *, first: bool) -> bool:
     last_word = a.text.split()[-1]
     if start.islower() or a.text.endswith(",") or last_word in _WRAP_CONNECTORS:
         return True
-    return start.isdigit() and not first and not _is_title_case(a.text)
+    return start.isdigit() and not first and not a.title_case
 
 
 def _link_hard_wraps(norm: str, units: list[_Unit]) -> None:
@@ -673,11 +752,11 @@ def _mark_teaser_blocks(units: list[_Unit], title_idx: int | None) -> None:
         if j is None:
             continue
         block = [i]
-        if _dup_key(units[j].text) == _dup_key(u.text):
+        if units[j].dup_key == u.dup_key:
             block.append(j)
             k = _next_kept(units, j)
         else:
-            if not _is_title_case(u.text):
+            if not u.title_case:
                 continue
             k = j
         if k is None:
@@ -690,14 +769,15 @@ def _mark_teaser_blocks(units: list[_Unit], title_idx: int | None) -> None:
 
 def _mark_duplicates(units: list[_Unit]) -> None:
     """Later copies of a kept paragraph (repeated headline, lead re-used as a photo caption)."""
-    seen: list[tuple[tuple[str, ...], frozenset[str]]] = []
-    for run in _paragraphs(units):
-        key = tuple(w for i in run for w in _dup_key(units[i].text))
-        if _is_duplicate(key, seen):
+    runs = _paragraphs(units)
+    keys = [tuple(w for i in run for w in units[i].dup_key) for run in runs]
+    seen = _SeenParagraphs(keys)
+    for run, key in zip(runs, keys, strict=True):
+        if seen.is_duplicate(key):
             for i in run:
                 units[i].kind = "duplicate"
         elif key:
-            seen.append((key, frozenset(key)))
+            seen.add(key)
 
 
 def _mark_title_case_lines(units: list[_Unit], title_idx: int | None) -> None:
@@ -709,40 +789,55 @@ def _mark_title_case_lines(units: list[_Unit], title_idx: int | None) -> None:
     snippet right after a removed headline is the rest of that teaser card.
     """
     first_body, last_body = _body_bounds(units)
-    changed = True
-    while changed:
-        changed = False
-        for i, u in enumerate(units):
-            if u.kind is not None or i == title_idx or u.wrapped:
-                continue
-            prev_u = units[i - 1] if i > 0 else None
-            if (
-                prev_u is not None
-                and prev_u.kind == "teaser"
-                and _ELLIPSIS_END.search(u.text)
-                and len(_words(u.text)) <= _TEASER_SNIPPET_MAX_WORDS
-            ):
-                u.kind, changed = "teaser", True
-                continue
-            if not _is_title_case(u.text):
-                continue
-            in_margin = i < first_body or i > last_body
-            near_furniture = any(
-                0 <= n < len(units)
-                and (
-                    units[n].kind in _CONTEXT_KINDS
-                    or (
-                        units[n].kind is None
-                        and n != title_idx
-                        and not units[n].wrapped
-                        and _is_title_case(units[n].text)
-                    )
-                )
-                for n in (i - 1, i + 1)
+
+    def mark(i: int) -> bool:
+        """Look at unit ``i`` in the current state; True when it was removed."""
+        u = units[i]
+        if u.kind is not None or i == title_idx or u.wrapped:
+            return False
+        if (
+            i > 0
+            and units[i - 1].kind == "teaser"
+            and _ELLIPSIS_END.search(u.text)
+            and len(_words(u.text)) <= _TEASER_SNIPPET_MAX_WORDS
+        ):
+            u.kind = "teaser"
+            return True
+        if not u.title_case:
+            return False
+        in_margin = i < first_body or i > last_body
+        near_furniture = any(
+            0 <= n < len(units)
+            and (
+                units[n].kind in _CONTEXT_KINDS
+                or (units[n].kind is None and n != title_idx and not units[n].wrapped and units[n].title_case)
             )
-            if in_margin or near_furniture:
-                u.kind = "byline" if _is_name(u.text) else "teaser"
-                changed = True
+            for n in (i - 1, i + 1)
+        )
+        if in_margin or near_furniture:
+            u.kind = "byline" if _is_name(u.text) else "teaser"
+            return True
+        return False
+
+    # Passes in page order until nothing changes. A unit's verdict depends only on itself and its
+    # two neighbours, so a pass looks again only at the units next to one that changed since they
+    # were last looked at: the same verdicts as full passes, in linear time.
+    pending = list(range(len(units)))
+    while pending:
+        heapq.heapify(pending)
+        next_pass: set[int] = set()
+        last = -1
+        while pending:
+            i = heapq.heappop(pending)
+            if i == last:
+                continue
+            last = i
+            if mark(i):
+                if i + 1 < len(units):
+                    heapq.heappush(pending, i + 1)
+                if i > 0:
+                    next_pass.add(i - 1)
+        pending = list(next_pass)
 
 
 def _first_kept(units: list[_Unit]) -> int | None:
@@ -770,6 +865,7 @@ def clean(raw: str, *, markdown: bool = False) -> CleanedText:
     for u in units:
         if u.kind is None:
             u.kind = _simple_kind(u.text)
+    _mark_site_notices(units)
 
     title_idx = _first_kept(units)
     if title_idx is not None and not _looks_like_headline(units[title_idx].text):
@@ -784,19 +880,17 @@ def clean(raw: str, *, markdown: bool = False) -> CleanedText:
         title = paragraphs[0] if _looks_like_headline(paragraphs[0]) else None
 
     removed_units = sorted([u for u in units if u.kind is not None] + markers, key=lambda u: u.start)
-    removals: list[Removal] = []
+    spans: list[tuple[int, int, str]] = []  # (start, end, kind) in the raw text; a group is one span
     group_open: dict[int, int] = {}
     for u in removed_units:
         if u.group is not None and u.group in group_open:
             idx = group_open[u.group]
-            prev = removals[idx]
-            end = ends[u.end - 1]
-            removals[idx] = Removal(prev.start, end, prev.kind, raw[prev.start : end])
+            spans[idx] = (spans[idx][0], ends[u.end - 1], spans[idx][2])  # the group grows to its last unit
             continue
-        start, end = starts[u.start], ends[u.end - 1]
-        removals.append(Removal(start, end, u.kind or "", raw[start:end]))
+        spans.append((starts[u.start], ends[u.end - 1], u.kind or ""))
         if u.group is not None:
-            group_open[u.group] = len(removals) - 1
+            group_open[u.group] = len(spans) - 1
+    removals = [Removal(start, end, kind, raw[start:end]) for start, end, kind in spans]
 
     return CleanedText(
         text="\n\n".join(paragraphs),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import warnings
 from collections.abc import Callable, Collection, Iterator
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
+from .dates import check_date_order
 from .document import Document, make_document
 from .errors import CorpusError, CorpusWarning
 
@@ -44,6 +46,26 @@ article, and would cost minutes to clean, split and embed as one document."""
 
 METADATA_FIELDS = {"title", "date", "publisher", "url", "language", "date_order", "source"}
 JSONL_FIELDS = METADATA_FIELDS | {"id", "text"}
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""Valid in JSON ("\\udfff"), but not text: no UTF-8 encoding, so no tokenizer or file takes it."""
+
+
+def check_fields(where: str, fields: dict[str, object]) -> None:
+    """Refuse metadata/record fields that would fail later, naming ``where`` and the field:
+    non-strings, lone surrogates, a ``date_order`` other than DMY/MDY."""
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise CorpusError(f"{where}: field {name!r} must be a string")
+        if _SURROGATE.search(value):
+            raise CorpusError(f"{where}: field {name!r} contains a lone surrogate ({value[:40]!r}), "
+                              "which is not text")
+        if name == "date_order":
+            try:
+                check_date_order(value)
+            except ValueError as exc:
+                raise CorpusError(f"{where}: field 'date_order': {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -90,18 +112,31 @@ def corpus_files(folder: Path) -> Iterator[tuple[str, Path]]:
     skipped. Each refusal is a ``CorpusWarning`` naming the entry.
     """
     root = folder.resolve()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename).relative_to(root).as_posix() if exc.filename else str(root)
+        _skip_entry(f"{_printable(where)}: folder cannot be read ({exc.strerror or exc}); its files are not "
+                    "indexed; skipped")
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
         for d in sorted(dirnames):
             if not d.startswith(".") and (Path(dirpath) / d).is_symlink():
                 rel = (Path(dirpath) / d).relative_to(root).as_posix()
-                _skip_entry(f"{rel}: symbolic link to a folder ({_link_target(Path(dirpath) / d)}); linked "
-                            "folders are not followed; skipped")
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                _skip_entry(f"{_printable(rel)}: symbolic link to a folder ({_link_target(Path(dirpath) / d)}); "
+                            "linked folders are not followed; skipped")
+        for d in sorted(dirnames):
+            if not d.startswith(".") and not _utf8_name(d):
+                rel = (Path(dirpath) / d).relative_to(root).as_posix()
+                _skip_entry(f"{_printable(rel)}: folder name is not UTF-8; rename it to index its files; skipped")
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and _utf8_name(d))
         for name in sorted(filenames):
             path = Path(dirpath) / name
             if name.startswith(".") or path.suffix.lower() not in CORPUS_SUFFIXES:
                 continue
             rel = path.relative_to(root).as_posix()
+            if not _utf8_name(name):  # os.walk hands such names over with lone surrogates
+                _skip_entry(f"{_printable(rel)}: file name is not UTF-8; rename it to index it; skipped")
+                continue
             if path.is_symlink():
                 try:
                     target = path.resolve(strict=True)
@@ -122,6 +157,19 @@ def corpus_files(folder: Path) -> Iterator[tuple[str, Path]]:
                 _skip_entry(f"{rel}: not a regular file (a FIFO, socket or device); skipped")
                 continue
             yield rel, path
+
+
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(name: str) -> str:
+    """A path for a message: bytes that are not UTF-8 shown as ``\\xNN`` escapes."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _link_target(path: Path) -> str:
@@ -242,7 +290,7 @@ def read_metadata(folder: Path, stamps: dict[str, FileStamp] | None = None) -> d
     try:
         raw = _read_stamped(str(path), path, MAX_FILE_BYTES, {} if stamps is None else stamps)
         data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, an integer of 5,000 digits, too deep
         raise CorpusError(f"{path}: not valid UTF-8 JSON: {exc}") from exc
     if stamps is not None:
         stamps[METADATA_FILE] = stamps.pop(str(path))
@@ -255,9 +303,7 @@ def read_metadata(folder: Path, stamps: dict[str, FileStamp] | None = None) -> d
         if unknown:
             raise CorpusError(f"{path}: entry {key!r} has unknown field(s) {sorted(unknown)}; "
                               f"known fields: {sorted(METADATA_FIELDS)}")
-        for name, value in fields.items():
-            if value is not None and not isinstance(value, str):
-                raise CorpusError(f"{path}: entry {key!r} field {name!r} must be a string")
+        check_fields(f"{path}: entry {key!r}", fields)
     return data
 
 
@@ -287,14 +333,18 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False, only: C
     documents: list[Document] = []
     skipped: list[tuple[str, str]] = []
     seen_ids: dict[str, str] = {}
-    raw_sha: dict[str, str] = {}
+    raw_sha: dict[str, str] = {}  # of the documents kept, by doc id
+    by_source: dict[str, str] = {}  # of every document read, by source (a file, or file:line)
     known_keys: set[str] = set(known_ids)  # metadata keys that name something in the corpus
-    for rel, path in corpus_files(root):
+    listing = list(corpus_files(root))
+    # A key that is a file's name is that file's entry, never a .jsonl record's that has it as id.
+    record_metadata = {k: v for k, v in metadata.items() if k not in {rel for rel, _ in listing}}
+    for rel, path in listing:
         known_keys.update((rel, rel.rsplit(".", 1)[0]))
         if only is not None and rel not in only:
             continue
         try:
-            docs = list(_read_file(rel, path, metadata, strict, stamps, reuse, raw_sha))
+            docs = list(_read_file(rel, path, metadata, record_metadata, strict, stamps, reuse, by_source))
         except CorpusError as exc:
             skipped.append((rel, str(exc)))
             _problem(strict, f"{exc}; skipped")
@@ -306,6 +356,7 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False, only: C
                 _problem(strict, f"{message}; skipped")
                 continue
             seen_ids[doc.doc_id] = doc.source
+            raw_sha[doc.doc_id] = by_source.get(doc.source, "")
             documents.append(doc)
     known_keys.update(seen_ids)
     for key in metadata:
@@ -323,13 +374,14 @@ def _check_length(where: str, text: str) -> None:
                           "limit for one article (a dump or concatenation? split it into articles)")
 
 
-def _read_file(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool,
+def _read_file(rel: str, path: Path, metadata: dict[str, dict[str, str]],
+               record_metadata: dict[str, dict[str, str]], strict: bool,
                stamps: dict[str, FileStamp], reuse: Reuse | None = None,
-               raw_sha: dict[str, str] | None = None) -> Iterator[Document]:
+               raw_by_source: dict[str, str] | None = None) -> Iterator[Document]:
     suffix = path.suffix.lower()
-    raw_sha = {} if raw_sha is None else raw_sha
+    raw_by_source = {} if raw_by_source is None else raw_by_source
     if suffix in JSONL_SUFFIXES:
-        yield from _read_jsonl(rel, path, metadata, strict, stamps, reuse, raw_sha)
+        yield from _read_jsonl(rel, path, record_metadata, strict, stamps, reuse, raw_by_source)
         return
     data = _read_stamped(rel, path, MAX_FILE_BYTES, stamps)
     if not data.strip():
@@ -347,13 +399,13 @@ def _read_file(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict
         _check_length(rel, text)
         if html_title and "title" not in meta:
             meta["title"] = html_title
-    raw_sha[doc_id] = stamps[rel].sha256 if rel in stamps else ""
+    raw_by_source[rel] = stamps[rel].sha256 if rel in stamps else ""
     yield make_document(doc_id, text, meta, source=rel, markdown=suffix in MARKDOWN_SUFFIXES)
 
 
 def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], strict: bool,
                 stamps: dict[str, FileStamp], reuse: Reuse | None = None,
-                raw_sha: dict[str, str] | None = None) -> Iterator[Document]:
+                raw_by_source: dict[str, str] | None = None) -> Iterator[Document]:
     """Stream a ``.jsonl`` file line by line (archives can be large); a bad line is reported
     by file and line number and skipped, the good lines around it are kept. A line over
     ``MAX_LINE_BYTES`` is skipped without being held in memory."""
@@ -382,14 +434,14 @@ def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], stric
             line_sha = hashlib.sha256(raw.rstrip(b"\r\n")).hexdigest()
             known = reuse(line_sha) if reuse is not None else None
             if known is not None:
-                if raw_sha is not None:
-                    raw_sha[known.doc_id] = line_sha
+                if raw_by_source is not None:
+                    raw_by_source[f"{rel}:{lineno}"] = line_sha
                 yield replace(known, source=f"{rel}:{lineno}")
                 continue
             try:
                 doc = _jsonl_document(rel, lineno, raw, metadata)
-                if raw_sha is not None:
-                    raw_sha[doc.doc_id] = line_sha
+                if raw_by_source is not None:
+                    raw_by_source[doc.source] = line_sha
                 yield doc
             except CorpusError as exc:
                 _problem(strict, f"{exc}; line skipped")
@@ -402,6 +454,8 @@ def _jsonl_document(rel: str, lineno: int, raw: bytes, metadata: dict[str, dict[
         record = json.loads(decode_text(raw, where))
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{where}: not valid JSON ({exc.msg})") from exc
+    except ValueError as exc:  # e.g. an integer of 5,000 digits (Python's int conversion limit)
+        raise CorpusError(f"{where}: not usable JSON ({exc})") from exc
     except RecursionError as exc:  # e.g. 100,000 nested brackets
         raise CorpusError(f"{where}: JSON nested too deeply") from exc
     if not isinstance(record, dict):
@@ -410,13 +464,14 @@ def _jsonl_document(rel: str, lineno: int, raw: bytes, metadata: dict[str, dict[
     if not isinstance(body, str) or not body.strip():
         raise CorpusError(f"{where}: field 'text' is missing or empty")
     _check_length(where, body)
-    fields = {k: v for k, v in record.items() if k in JSONL_FIELDS - {"text", "id"} and v is not None}
-    for key, value in fields.items():
-        if not isinstance(value, str):
-            raise CorpusError(f"{where}: field {key!r} must be a string")
+    fields = {k: v for k, v in record.items() if k in JSONL_FIELDS - {"id"} and v is not None}
+    check_fields(where, fields)
+    del fields["text"]
     given = record.get("id")
     if given is not None and (not isinstance(given, (str, int)) or isinstance(given, bool)):
         raise CorpusError(f"{where}: field 'id' must be a string or an integer")
+    if isinstance(given, str):
+        check_fields(where, {"id": given})
     doc_id = str(given) if given is not None else content_id(body)
     meta = {**(metadata.get(doc_id) or {}), **fields}
     return make_document(doc_id, body, meta, source=f"{rel}:{lineno}")

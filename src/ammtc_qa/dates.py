@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["DateMention", "find_dates", "parse_dateline", "MONTHS", "WEEKDAYS"]
+__all__ = ["DateMention", "check_date_order", "find_dates", "parse_dateline", "MONTHS", "WEEKDAYS"]
 
 MONTHS: dict[str, int] = {
     "january": 1, "jan": 1,
@@ -137,6 +137,17 @@ def _parse_numeric(
     return by_context or mdy
 
 
+def check_date_order(date_order: str | None) -> str | None:
+    """``date_order`` normalised ("dmy", " DMY " -> "DMY"; "" -> None), or a ``ValueError`` saying
+    what is accepted. Only day/month order is ambiguous: year-first dates (2025-09-11) need none."""
+    order = (date_order or "").strip().upper() or None
+    if order is not None and order not in _DATE_ORDERS:
+        raise ValueError(f"date_order must be {' or '.join(map(repr, _DATE_ORDERS))} (how to read a date such as "
+                         f"05/03/2023), not {date_order!r}; year-first dates such as 2023-03-05 are read "
+                         "without it")
+    return order
+
+
 def parse_dateline(
     text: str, *, date_order: str | None = None, context_dates: Sequence[datetime.date] = ()
 ) -> datetime.date | None:
@@ -159,9 +170,7 @@ def parse_dateline(
     """
     # Per-source metadata is hand-written: accept "dmy" or " DMY ", and "" as "not given"; anything
     # else is a configuration error worth failing loudly on.
-    date_order = (date_order or "").strip().upper() or None
-    if date_order is not None and date_order not in _DATE_ORDERS:
-        raise ValueError(f"date_order must be one of {_DATE_ORDERS}, not {date_order!r}")
+    date_order = check_date_order(date_order)
     text = text.strip()
     if not text or len(text) > 200:  # a paragraph is not a dateline
         return None

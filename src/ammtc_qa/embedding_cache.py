@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import storage_errors
+
 log = logging.getLogger("ammtc_qa")
 
 JOURNAL_DIR = ".embedding-journal"
@@ -125,15 +127,16 @@ class Journal:
 
     def append(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         """Record a finished batch (vectors first: a record counts once its key is written)."""
-        if self._keys is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            keys_path, vectors_path = self._own
-            self._vectors = open(vectors_path, "ab")  # noqa: SIM115 - kept open across batches
-            self._keys = open(keys_path, "ab")  # noqa: SIM115
-        self._vectors.write(np.ascontiguousarray(vectors, dtype=np.float16).tobytes())
-        self._vectors.flush()
-        self._keys.write(np.ascontiguousarray(keys, dtype=np.uint8).tobytes())
-        self._keys.flush()
+        with storage_errors(self.folder, "record embedded vectors in the build journal"):
+            if self._keys is None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                keys_path, vectors_path = self._own
+                self._vectors = open(vectors_path, "ab")  # noqa: SIM115 - kept open across batches
+                self._keys = open(keys_path, "ab")  # noqa: SIM115
+            self._vectors.write(np.ascontiguousarray(vectors, dtype=np.float16).tobytes())
+            self._vectors.flush()
+            self._keys.write(np.ascontiguousarray(keys, dtype=np.uint8).tobytes())
+            self._keys.flush()
 
     def close(self) -> None:
         for handle in (self._keys, self._vectors):

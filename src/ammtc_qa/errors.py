@@ -6,6 +6,11 @@ reading our code.
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
+from os import PathLike
+
 
 class AmmtcQaError(Exception):
     """Base class for every error raised on purpose by ammtc_qa."""
@@ -32,16 +37,23 @@ class SettingsError(AmmtcQaError, ValueError):
     """A setting is unknown, of the wrong type, or out of its range."""
 
 
-class IndexLockedError(AmmtcQaError):
-    """Another writer holds the index (or corpus) lock for longer than the wait allowed."""
-
-
 class ModelNotAvailableError(AmmtcQaError, RuntimeError):
     """The embedding model is not installed locally (the library never downloads)."""
 
 
 class ModelIntegrityError(AmmtcQaError, RuntimeError):
     """Model weights do not match the checksum they are pinned to."""
+
+
+class StorageError(AmmtcQaError, OSError):
+    """Writing failed because of the environment, not the data: the disk is full, permission is
+    denied, the medium is read-only. The message names the path and what to do; what was on disk
+    before the failed write is kept."""
+
+
+class WriterBusyError(AmmtcQaError, TimeoutError):
+    """Another process (or thread) kept changing the same corpus folder or index for longer than
+    the wait allowed; nothing was changed by this call."""
 
 
 class CorpusWarning(UserWarning):
@@ -55,3 +67,25 @@ class StaleIndexWarning(UserWarning):
 class TruncationWarning(UserWarning):
     """Text had to be shortened to fit the model window (questions only; chunks never are)."""
 
+
+
+_ENVIRONMENT_ERRORS = {
+    errno.ENOSPC: "the disk is full: free some space and try again",
+    errno.EDQUOT: "the disk quota is exceeded: free some space and try again",
+    errno.EACCES: "permission denied: make it writable by this user, or use another folder",
+    errno.EPERM: "operation not permitted: make it writable by this user, or use another folder",
+    errno.EROFS: "the file system is read-only: use a folder on writable storage",
+}
+
+
+@contextmanager
+def storage_errors(path: str | PathLike[str], doing: str) -> Iterator[None]:
+    """Turn a full disk, a permission refusal or read-only media while ``doing`` something with
+    ``path`` into a ``StorageError`` saying so and what to do; other ``OSError``s pass unchanged."""
+    try:
+        yield
+    except OSError as exc:
+        if isinstance(exc, AmmtcQaError) or exc.errno not in _ENVIRONMENT_ERRORS:
+            raise
+        raise StorageError(exc.errno, f"cannot {doing} ({path}): {_ENVIRONMENT_ERRORS[exc.errno]}; "
+                                      "what was on disk before is kept") from exc

@@ -19,6 +19,11 @@ text as an article already indexed is not added twice (reported as a duplicate);
 name already in the corpus with different content is refused (use ``update``).
 Files are written under a temporary name and renamed into place, so a reader of the corpus
 never sees half a file.
+
+Writers of one corpus folder are serialised by a lock file *in that folder* (``corpus_writer``),
+held for the whole read-modify-write: two processes with different index folders (a notebook on
+the default cache index beside a script with ``--index``) change the same ``added.jsonl``, so a
+lock in the index folder would let their appends overwrite each other. Readers take no lock.
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,12 +45,42 @@ from typing import Any
 from .corpus import CORPUS_SUFFIXES, JSONL_FIELDS, METADATA_FILE, content_id, corpus_files, read_corpus
 from .document import Document
 from .duplicates import text_hash
-from .errors import CorpusError, CorpusWarning, IndexLockedError
+from .errors import CorpusError, CorpusWarning, WriterBusyError, storage_errors
 
 ADDED_FILE = "added.jsonl"
 """Where documents given as dicts are kept, one JSON object a line."""
 
+CORPUS_LOCK = ".ammtc-qa-writer.lock"
+"""The writer lock file in a corpus folder (a dot file: never read as an article)."""
+WRITER_WAIT_S = 600.0
+"""How long a change waits for another writer of the same corpus folder before giving up."""
+
 Item = str | os.PathLike | Mapping[str, Any] | Document
+
+
+@contextmanager
+def corpus_writer(corpus_dir: Path, timeout: float = WRITER_WAIT_S) -> Iterator[None]:
+    """Hold the writer lock of ``corpus_dir`` (across processes and threads) for the block.
+
+    A second writer waits up to ``timeout`` seconds, then gets a ``WriterBusyError`` naming the
+    folder; a folder where the lock file cannot be created is a ``StorageError``.
+    """
+    from filelock import FileLock, Timeout
+
+    path = corpus_dir / CORPUS_LOCK
+    lock = FileLock(str(path), timeout=timeout)
+    try:
+        with storage_errors(path, "create the writer lock of the corpus folder"):
+            lock.acquire()
+    except Timeout:
+        raise WriterBusyError(f"{corpus_dir}: another process or thread has been changing this corpus folder "
+                              f"for over {timeout:.0f} s (lock {path}); nothing was changed, try again when it "
+                              "has finished") from None
+    try:
+        sweep_temporaries(corpus_dir)
+        yield
+    finally:
+        lock.release()
 
 
 @dataclass
@@ -77,8 +114,8 @@ class _Plan:
     replace: set[str] = field(default_factory=set)  # rels that may overwrite an existing file
     unlink: set[str] = field(default_factory=set)  # corpus files to delete
     records: list[dict[str, Any]] = field(default_factory=list)  # lines to append to added.jsonl
-    jsonl_edits: dict[str, dict[str, dict[str, Any] | None]] = field(default_factory=dict)
-    """jsonl file -> {doc id: replacement record, or None to delete the line}"""
+    jsonl_edits: dict[str, dict[int, tuple[str, dict[str, Any] | None]]] = field(default_factory=dict)
+    """jsonl file -> {line number: (its doc id, replacement record or None to delete the line)}"""
     metadata_drop: set[str] = field(default_factory=set)
     report: IngestReport = field(default_factory=IngestReport)
 
@@ -199,7 +236,13 @@ def _stage(files: dict[str, Path], records: list[dict[str, Any]], staging: Path,
             problem(str(src), f"cannot be read ({exc.strerror or exc})")
             bad.add(rel)
     if records:
-        lines = [json.dumps(r, ensure_ascii=False) for r in records]
+        lines = []
+        for n, record in enumerate(records, 1):
+            try:  # ASCII escapes: a lone surrogate is then refused by the reader, naming the field
+                lines.append(json.dumps(record, ensure_ascii=True))
+            except (TypeError, ValueError) as exc:  # a datetime, a 5,000-digit integer...
+                problem(f"document #{n}", f"not JSON-serialisable ({exc})")
+                lines.append("")  # a blank line keeps line n for record n
         (record_root / ADDED_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CorpusWarning)
@@ -286,8 +329,9 @@ def plan_remove(corpus_dir: Path, doc: Document) -> _Plan:
         plan.unlink.add(rel)
         plan.metadata_drop.update({rel, doc.doc_id})
     else:
-        plan.jsonl_edits[rel] = {doc.doc_id: None}
-        plan.metadata_drop.add(doc.doc_id)
+        plan.jsonl_edits[rel] = {line: (doc.doc_id, None)}
+        if doc.doc_id not in {r for r, _ in corpus_files(corpus_dir)}:  # a file's entry is that file's
+            plan.metadata_drop.add(doc.doc_id)
     plan.report.removed.append(doc.doc_id)
     return plan
 
@@ -313,7 +357,7 @@ def plan_update(corpus_dir: Path, item: Item, existing: Mapping[str, Document], 
             plan.metadata_drop.add(rel)
             plan.records.append(record)
         else:
-            plan.jsonl_edits[rel] = {doc_id: record}
+            plan.jsonl_edits[rel] = {line: (doc_id, record)}
         plan.report.added.append(doc_id)
         return plan
     if not isinstance(item, (str, os.PathLike)) or Path(item).is_dir():
@@ -338,13 +382,29 @@ def plan_update(corpus_dir: Path, item: Item, existing: Mapping[str, Document], 
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        with storage_errors(target, "write to the corpus folder"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{32}\.tmp$")
+"""The names ``_write_atomic`` gives its temporary copies."""
+
+
+def sweep_temporaries(corpus_dir: Path) -> None:
+    """Delete the temporary copies a writer killed mid-write left in the corpus folder. Only run
+    under the writer lock: then no writer is between writing a copy and renaming it."""
+    for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]  # never written to (see corpus_files)
+        for name in filenames:
+            if _TEMPORARY.match(name):
+                with contextlib.suppress(OSError):  # not ours to insist on: the next change retries
+                    os.unlink(os.path.join(dirpath, name))
 
 
 def apply(plan: _Plan, corpus_dir: Path) -> None:
@@ -355,7 +415,8 @@ def apply(plan: _Plan, corpus_dir: Path) -> None:
             raise CorpusError(f"{target}: appeared while adding; not overwritten")
         _write_atomic(target, staged.read_bytes())
     for rel in plan.unlink:
-        (corpus_dir / rel).unlink(missing_ok=True)
+        with storage_errors(corpus_dir / rel, "delete from the corpus folder"):
+            (corpus_dir / rel).unlink(missing_ok=True)
     for rel, edits in plan.jsonl_edits.items():
         _edit_jsonl(corpus_dir / rel, edits)
     if plan.records:
@@ -369,30 +430,40 @@ def apply(plan: _Plan, corpus_dir: Path) -> None:
         _drop_metadata(corpus_dir, plan.metadata_drop)
 
 
-def _edit_jsonl(path: Path, edits: Mapping[str, dict[str, Any] | None]) -> None:
-    """Replace (or delete, for None) the lines whose record has one of ``edits``' ids."""
+def _edit_jsonl(path: Path, edits: Mapping[int, tuple[str, dict[str, Any] | None]]) -> None:
+    """Replace (or delete, for None) the indexed lines, by line number: another line with the same
+    id (a duplicate the reader skipped) is the user's data and stays as it is."""
     out: list[bytes] = []
-    found: set[str] = set()
-    for raw in path.read_bytes().splitlines(keepends=True):
-        try:
-            record = json.loads(raw)
-        except ValueError:
-            record = None
-        doc_id = record_id(record) if isinstance(record, dict) else None
-        if doc_id in edits:
-            found.add(doc_id)  # type: ignore[arg-type]
-            replacement = edits[doc_id]  # type: ignore[index]
+    found: set[int] = set()
+    for lineno, raw in enumerate(_lines(path.read_bytes()), 1):
+        if lineno in edits:
+            doc_id, replacement = edits[lineno]
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                record = None
+            if not isinstance(record, dict) or record_id(record) != doc_id:
+                raise KeyError(f"{path}, line {lineno}: no longer the line of doc id {doc_id!r} (the file changed "
+                               "since it was indexed); nothing was changed")
+            found.add(lineno)
             if replacement is not None:
                 out.append(json.dumps(replacement, ensure_ascii=False).encode("utf-8") + b"\n")
             continue
         out.append(raw if raw.endswith(b"\n") else raw + b"\n")
     missing = set(edits) - found
     if missing:
-        raise KeyError(f"{path}: no line with doc id {sorted(missing)[0]!r} (the file changed since it was indexed)")
+        raise KeyError(f"{path}: has no line {min(missing)} (the file changed since it was indexed); "
+                       "nothing was changed")
     if any(line.strip() for line in out):
         _write_atomic(path, b"".join(out))
     else:
         path.unlink()
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """Lines as the reader numbers them (``readline``: only ``\\n`` ends a line, not ``\\r``)."""
+    parts = data.split(b"\n")
+    return [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def _drop_metadata(corpus_dir: Path, keys: set[str]) -> None:
@@ -407,29 +478,6 @@ def _drop_metadata(corpus_dir: Path, keys: set[str]) -> None:
         return
     kept = {k: v for k, v in data.items() if k not in keys}
     _write_atomic(path, (json.dumps(kept, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
-
-
-CORPUS_LOCK = ".ammtc-qa.lock"
-"""Held in the corpus folder for a whole change of it: two writers of one corpus (even with
-different index folders) never interleave their read-modify-write."""
-
-
-@contextlib.contextmanager
-def corpus_lock(corpus_dir: Path, timeout: float = 600) -> Iterator[None]:
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(corpus_dir / CORPUS_LOCK), timeout=timeout, thread_local=False)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise IndexLockedError(f"{corpus_dir}: another writer has been changing this corpus for over "
-                               f"{timeout:.0f} s (lock {corpus_dir / CORPUS_LOCK}); try again later") from None
-    except PermissionError as exc:
-        raise CorpusError(f"{corpus_dir / CORPUS_LOCK}: cannot take the corpus lock ({exc.strerror})") from exc
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def staging_dir() -> tempfile.TemporaryDirectory[str]:

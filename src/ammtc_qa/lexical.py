@@ -11,6 +11,7 @@ relates, and matching one to the other only adds noise.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,17 @@ the index must not depend on how questions are phrased. Measured on squad-dev (q
 and lost a hit on the blind question set (benchmarks/questions/blind.jsonl)."""
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer
+_local = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def _stemmer() -> Any:
+    """This thread's stemmer: PyStemmer's documentation forbids sharing one instance across threads."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,7 @@ from .errors import (
 )
 from .indexing.build import refresh as refresh_index
 from .indexing.build import stale_reasons
-from .ingest import IngestReport, Item, apply, corpus_lock, plan_add, plan_remove, plan_update, staging_dir
+from .ingest import IngestReport, Item, apply, corpus_writer, plan_add, plan_remove, plan_update, staging_dir
 from .ranking import Ranker
 from .settings import DEFAULT_MODEL, IndexSettings, SearchSettings
 from .vectors import resolve_kind
@@ -165,8 +165,8 @@ class QA:
                            f"({count} documents; see qa.documents() or `ammtc-qa info`)") from None
         if count == 1:
             raise ValueError(f"{doc_id!r} is the only document: an index needs at least one")
-        doc = backend.document(doc_id)
-        return self._change(lambda staging, docs: plan_remove(self.corpus_dir, doc))
+        doc = backend.document(doc_id)  # as indexed once the change has caught up with other writers:
+        return self._change(lambda staging, docs: plan_remove(self.corpus_dir, docs.get(doc_id, doc)))
 
     def refresh(self, *, strict: bool = False, force: bool = False) -> None:
         """Bring the index up to date with the corpus folder (reading and embedding only what changed)."""
@@ -181,9 +181,9 @@ class QA:
             raise CorpusError(f"{self.corpus_dir} is the corpus shipped with ammtc-qa and is not changed; "
                               "copy it and load(corpus_dir=<your copy>) to add or remove articles")
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        with corpus_lock(self.corpus_dir), staging_dir() as staging:
-            docs = _DocsView(self.backend)
-            plan = make_plan(Path(staging), docs)
+        with corpus_writer(self.corpus_dir), staging_dir() as staging:
+            self.refresh()  # plan against the corpus as it is now, with what other writers added
+            plan = make_plan(Path(staging), _DocsView(self.backend))
             apply(plan, self.corpus_dir)
             self.refresh()  # reads what changed here (or by another process)
         report = plan.report

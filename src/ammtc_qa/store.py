@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import IndexCorruptError, IndexLockedError, IndexUnavailableError
+from .errors import IndexCorruptError, IndexUnavailableError, WriterBusyError
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -175,14 +175,14 @@ def verify(version: Path, manifest: dict[str, Any]) -> None:
 def writer_lock(index_dir: Path, timeout: float = 600) -> Iterator[None]:
     """The one writer lock of an index folder, held for a whole read-modify-write (across
     processes and threads). A second writer waits up to ``timeout`` seconds, then gets an
-    ``IndexLockedError``; readers never take it."""
+    ``WriterBusyError``; readers never take it."""
     from filelock import FileLock, Timeout
 
     lock = FileLock(str(index_dir / LOCK), timeout=timeout, thread_local=False)
     try:
         lock.acquire()
     except Timeout:
-        raise IndexLockedError(f"{index_dir}: another process has been writing this index for over {timeout:.0f} s "
+        raise WriterBusyError(f"{index_dir}: another process has been writing this index for over {timeout:.0f} s "
                                f"(lock {index_dir / LOCK}); try again when it is done") from None
     except PermissionError as exc:
         raise IndexUnavailableError(f"{index_dir / LOCK}: cannot take the writer lock ({exc.strerror}); the index "
