@@ -18,9 +18,13 @@ from .errors import (
     CorpusWarning,
     IndexCorruptError,
     IndexUnavailableError,
+    InvalidInputError,
+    InvalidTypeError,
+    MissingFileError,
     ModelIntegrityError,
     ModelNotAvailableError,
     TruncationWarning,
+    UnknownDocumentError,
 )
 from .evaluation import EvalReport, evaluate, load_questions
 from .meetings import MeetingProfile, canonical_meeting, find_meetings
@@ -31,5 +35,6 @@ __all__ = [
     "QA", "Answer", "Passage", "Document", "MeetingProfile", "IndexSettings", "SearchSettings", "DEFAULT_MODEL",
     "load", "evaluate", "load_questions", "EvalReport", "evaluate_beir", "load_beir", "canonical_meeting",
     "find_meetings", "AmmtcQaError", "CorpusError", "CorpusWarning", "IndexCorruptError", "IndexUnavailableError",
-    "ModelIntegrityError", "ModelNotAvailableError", "TruncationWarning", "__version__",
+    "ModelIntegrityError", "ModelNotAvailableError", "TruncationWarning", "InvalidInputError", "InvalidTypeError",
+    "MissingFileError", "UnknownDocumentError", "__version__",
 ]

