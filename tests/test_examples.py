@@ -45,10 +45,15 @@ def test_notebook_executes_and_renders_cited_answer() -> None:
     assert not [o for o in outputs if o.output_type == "error"]
     answer_cell = next(c for c in nb.cells if c.cell_type == "code" and "qa.ask(\"What did Vietnam" in c.source)
     html = "".join(o.get("data", {}).get("text/html", "") for o in answer_cell.outputs)
-    assert "<table>" in html and "<mark>" in html
+    assert "<table " in html and "<mark>" in html
     assert re.search(r'MPS, &quot;[^&]+&quot;, \d{4}-\d{2}-\d{2}', html), html[:500]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "TqdmWarning" not in text and "IProgress not found" not in text  # ipywidgets is installed
     assert "exact span of" in text
+    explain_cell = next(c for c in nb.cells if c.cell_type == "code" and "answer.explain()" in c.source)
+    explained = "".join(o.get("text", "") for o in explain_cell.outputs)
+    assert "rank among candidates" in explained
+    assert max(len(line) for line in explained.splitlines()) <= 100  # shown whole in a notebook cell
     assert "No article in the corpus covers AMMTC 30" in text
 
 

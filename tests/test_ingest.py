@@ -88,7 +88,7 @@ def test_add_update_remove_round_trip(qa: ammtc_qa.QA, tmp_path: Path) -> None:
     assert top.doc_id == "scam" and "85 workers" in top.text
 
     write(source, UPDATED_SCAM)
-    assert qa.update(source).added == ["scam"]
+    assert qa.update(source).updated == ["scam"]
     top = qa.ask(SCAM_Q, k=1).passages[0]
     assert top.doc_id == "scam" and "112 workers" in top.text
 
@@ -335,9 +335,10 @@ def test_cli_add_and_remove(make_corpus, tmp_path: Path, fast_encode: None, caps
     assert main(["remove", "scam", "--corpus", str(corpus), "--index", str(index), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["removed"] == ["scam"]
     assert main(["remove", "scam", "--corpus", str(corpus), "--index", str(index)]) == 2
-    assert "no document with id 'scam'" in capsys.readouterr().err
-    with pytest.raises(SystemExit, match="--corpus"):
+    assert "no article with id scam in the index" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
         main(["add", str(new)])
+    assert exited.value.code == 2 and "give --corpus FOLDER" in capsys.readouterr().err
     write(new, UPDATED_SCAM)
     assert main(["add", str(new), "--corpus", str(corpus), "--index", str(index)]) == 0
     edited = write(tmp_path / "edited" / "scam.txt", EXTRA_ARTICLE.replace("85 workers", "97 workers"))

@@ -103,7 +103,8 @@ def test_question_words_match_nothing_in_passages() -> None:
 def test_explain_shows_every_signal(twins: ammtc_qa.QA) -> None:
     answer = twins.ask("What did the minister propose at AMMTC 8?", k=2, explain=True)
     text = answer.explain()
-    for field in ("dense_rank", "lexical_rank", "fused", "best_sentence", "meeting=restricted", "highlight_scores"):
+    for field in ("rank among candidates: dense ", ", BM25 ", "fused ", "best sentence ", "meeting: restricted",
+                  "sentence scores: "):
         assert field in text
 
 

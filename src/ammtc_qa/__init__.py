@@ -20,12 +20,16 @@ from .errors import (
     FilterError,
     IndexCorruptError,
     IndexUnavailableError,
+    InvalidInputError,
+    InvalidTypeError,
+    MissingFileError,
     ModelIntegrityError,
     ModelNotAvailableError,
     SettingsError,
     StaleIndexWarning,
     StorageError,
     TruncationWarning,
+    UnknownDocumentError,
     WriterBusyError,
 )
 from .evaluation import EvalReport, evaluate, load_questions
@@ -38,5 +42,6 @@ __all__ = [
     "load", "evaluate", "load_questions", "EvalReport", "evaluate_beir", "load_beir", "canonical_meeting",
     "find_meetings", "AmmtcQaError", "CorpusError", "CorpusWarning", "IndexCorruptError", "IndexUnavailableError",
     "ModelIntegrityError", "ModelNotAvailableError", "StorageError", "TruncationWarning", "WriterBusyError",
-    "__version__", "Filter", "FilterError", "SettingsError", "StaleIndexWarning",
+    "InvalidInputError", "InvalidTypeError", "MissingFileError", "UnknownDocumentError", "__version__", "Filter",
+    "FilterError", "SettingsError", "StaleIndexWarning",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 import textwrap
 from dataclasses import dataclass, field
 
@@ -33,9 +34,9 @@ class Passage:
 
     @property
     def citation(self) -> str:
-        parts = [self.publisher or "Unknown publisher", f'"{self.title or self.doc_id}"',
-                 self.date.isoformat() if self.date else "n.d."]
-        return ", ".join(parts)
+        from .document import citation
+
+        return citation(self.publisher, self.title, self.doc_id, self.date)
 
     def marked(self, left: str = "**", right: str = "**") -> str:
         """The passage text with its highlights wrapped in ``left``/``right``."""
@@ -47,10 +48,14 @@ class Passage:
         return "".join(out)
 
     def to_json(self) -> dict[str, object]:
-        return {"text": self.text, "score": self.score, "doc_id": self.doc_id, "start": self.start,
+        """JSON-ready fields; ``explanation`` only when the question was asked with ``explain=True``."""
+        out: dict[str, object] = {"text": self.text, "score": self.score, "doc_id": self.doc_id, "start": self.start,
                 "end": self.end, "citation": self.citation, "title": self.title, "publisher": self.publisher,
                 "date": self.date.isoformat() if self.date else None, "url": self.url, "meeting": self.meeting,
                 "highlights": [list(h) for h in self.highlights], "also_reported_by": list(self.also_reported_by)}
+        if self.explanation:
+            out["explanation"] = dict(self.explanation)
+        return out
 
 
 @dataclass(frozen=True)
@@ -85,30 +90,42 @@ class Answer:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        """A table for notebooks: each passage keeps its paragraphs (the headline stays apart from
+        the first sentence), headers and text are left-aligned (notebook styles right-align cells),
+        and the citation column has a width of its own (notebook tables use a fixed layout)."""
+        cell = "text-align:left;vertical-align:top;padding:4px 8px"
+        head = "".join(f"<th style='{cell}'>{name}</th>" for name in ("#", "passage", "citation", "score"))
         rows = []
         for i, p in enumerate(self.passages, 1):
-            text = html.escape(p.marked("\x00", "\x01")).replace("\x00", "<mark>").replace("\x01", "</mark>")
             cite = html.escape(p.citation)
             if p.url:
                 cite = f'<a href="{html.escape(p.url)}">{cite}</a>'
-            rows.append(f"<tr><td>{i}</td><td style='text-align:left'>{text}</td><td>{cite}</td>"
-                        f"<td>{p.score:.3f}</td></tr>")
-        notice = f"<p><em>{html.escape(self.notice)}</em></p>" if self.notice else ""
-        return (f"<p><strong>{html.escape(self.question)}</strong></p>{notice}"
-                "<table><thead><tr><th>#</th><th>passage</th><th>citation</th><th>score</th></tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table>")
+            if p.also_reported_by:
+                cite += "<br><small>also reported by: " + "; ".join(map(html.escape, p.also_reported_by)) + "</small>"
+            rows.append(f"<tr><td style='{cell}'>{i}</td><td style='{cell}'>{_paragraphs_html(p)}</td>"
+                        f"<td style='{cell}'>{cite}</td><td style='{cell}'>{p.score:.3f}</td></tr>")
+        notice = f"<p style='text-align:left'><em>{html.escape(self.notice)}</em></p>" if self.notice else ""
+        return (f"<div class='ammtc-qa-answer'><p style='text-align:left'><strong>{html.escape(self.question)}"
+                f"</strong></p>{notice}<table style='table-layout:auto;width:100%;border-collapse:collapse'>"
+                "<colgroup><col style='width:2.5em'><col><col style='width:16em'><col style='width:4.5em'>"
+                f"</colgroup><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
-    def explain(self) -> str:
-        """Why each passage ranked where it did: ranks, fused score, meeting decision, highlights."""
+    def explain(self, width: int = 100) -> str:
+        """Why each passage ranked where it did: its citation and text, then ranks (1-based, as
+        the list), the scores fused, the meeting decision and each sentence's highlight score.
+        Lines are wrapped at ``width`` so that a notebook cell shows them whole."""
         lines = [f"Q: {self.question}", f"meetings understood: {', '.join(self.meetings) or 'none'}"]
         if self.notice:
             lines.append(f"notice: {self.notice}")
         if any(not p.explanation for p in self.passages):
             lines.append(EXPLAIN_HINT)
         for i, p in enumerate(self.passages, 1):
-            e = p.explanation
-            facts = "  ".join(f"{k}={_fmt(v)}" for k, v in e.items())
-            lines.append(f"[{i}] {p.doc_id} {p.start}-{p.end} score={p.score:.4f}  {facts}")
+            lines.append(f"\n[{i}] {p.citation}")
+            lines.append(f"    doc {p.doc_id}, chars {p.start}-{p.end}, score {p.score:.4f}")
+            for fact in _explained(p.explanation):
+                lines.append(textwrap.fill(fact, width=width, initial_indent="    ", subsequent_indent="      "))
+            lines.append(textwrap.fill(" ".join(p.marked().split()), width=width, initial_indent="    | ",
+                                       subsequent_indent="    | "))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:
@@ -120,5 +137,44 @@ def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4f}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_fmt(v) for v in value) + "]"
+        return ", ".join("headline" if v is None else _fmt(v) for v in value)
     return str(value)
+
+
+_LABELS = {"dense": "dense cosine", "bm25": "BM25", "best_sentence": "best sentence", "fused": "fused"}
+
+
+def _explained(info: dict[str, object]) -> list[str]:
+    """Readable lines for a passage's explanation: ranks, scores, meeting, highlight scores."""
+    if not info:
+        return []
+    rest = dict(info)
+    out = []
+    ranks = [(name, rest.pop(key)) for name, key in (("dense", "dense_rank"), ("BM25", "lexical_rank")) if key in rest]
+    if ranks:
+        out.append("rank among candidates: " + ", ".join(
+            f"{name} {'-' if r is None else r}" + (" (not in its list)" if r is None else "") for name, r in ranks))
+    scores = [f"{label} {_fmt(rest.pop(key))}" for key, label in _LABELS.items() if key in rest]
+    if scores:
+        out.append("scores: " + ", ".join(scores))
+    if "meeting" in rest:
+        out.append(f"meeting: {rest.pop('meeting')}")
+    if "highlight_scores" in rest:
+        out.append(f"sentence scores: {_fmt(rest.pop('highlight_scores'))}")
+    out += [f"{key}: {_fmt(value)}" for key, value in rest.items()]
+    return out
+
+
+def _paragraphs_html(p: Passage) -> str:
+    """The passage as HTML paragraphs, highlights in ``<mark>`` (closed and reopened at a break)."""
+    marked = html.escape(p.marked("\x00", "\x01"))
+    out, open_mark = [], False
+    for para in re.split(r"\n\s*\n", marked.strip()):
+        body = para.replace("\n", "<br>").replace("\x00", "<mark>").replace("\x01", "</mark>")
+        if open_mark:
+            body = "<mark>" + body
+        open_mark = para.count("\x00") + open_mark > para.count("\x01")
+        if open_mark:
+            body += "</mark>"
+        out.append(f"<p style='text-align:left;margin:0 0 0.5em 0'>{body}</p>")
+    return "".join(out)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import MissingFileError
 from .jsonl import json_objects, line_error
 
 __all__ = ["MEASURES", "BeirTask", "evaluate_beir", "load_beir", "passages_to_run", "score_run"]
@@ -61,7 +62,7 @@ _err = line_error
 def _read_jsonl(path: Path, required: Sequence[str]) -> Iterable[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each non-blank line, validating required string keys."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: missing (a BEIR folder needs corpus.jsonl, queries.jsonl, qrels/)")
+        raise MissingFileError(f"{path}: missing (a BEIR folder needs corpus.jsonl, queries.jsonl, qrels/)")
     for lineno, obj in json_objects(path):
         for key in required:
             if key not in obj:
@@ -100,7 +101,7 @@ def load_beir(folder: str | Path, *, split: str = "test") -> BeirTask:
 
     rpath = root / "qrels" / f"{split}.tsv"
     if not rpath.is_file():
-        raise FileNotFoundError(f"{rpath}: missing")
+        raise MissingFileError(f"{rpath}: missing")
     qrels: dict[str, dict[str, int]] = {}
     skipped = unknown_docs = 0
     with rpath.open(encoding="utf-8") as fh:

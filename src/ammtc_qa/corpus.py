@@ -97,10 +97,11 @@ Reuse = Callable[[str], "Document | None"]
 """``reuse(raw sha256) -> Document | None``: an already-cleaned document for unchanged bytes."""
 
 
-def _problem(strict: bool, message: str) -> None:
+def _problem(strict: bool, message: str, outcome: str = "skipped") -> None:
+    """Raise (``strict``) or warn; only the warning says ``outcome``: a strict read skips nothing."""
     if strict:
         raise CorpusError(message)
-    warnings.warn(message, CorpusWarning, stacklevel=3)
+    warnings.warn(f"{message}; {outcome}", CorpusWarning, stacklevel=3)
 
 
 def corpus_files(folder: Path) -> Iterator[tuple[str, Path]]:
@@ -318,9 +319,10 @@ def decode_text(data: bytes, name: str) -> str:
 
 
 def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False, only: Collection[str] | None = None,
-                known_ids: Collection[str] = (), reuse: Reuse | None = None) -> Corpus:
-    """Read, clean and profile every article under ``folder``.
+                known_ids: Collection[str] = (), reuse: Reuse | None = None, progress: bool = False) -> Corpus:
+    """Read, clean and profile every article under ``folder`` (``progress``: a bar on stderr).
 
+    ``strict``: every bad file is collected first, then one ``CorpusError`` names them all.
     ``only``: read just these files (relative paths); the others are listed, not read.
     ``known_ids``: doc ids of articles not re-read (a metadata entry naming one is not unused).
     ``reuse``: an already-cleaned document for ``.jsonl`` lines whose bytes are unchanged.
@@ -336,24 +338,35 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False, only: C
     raw_sha: dict[str, str] = {}  # of the documents kept, by doc id
     by_source: dict[str, str] = {}  # of every document read, by source (a file, or file:line)
     known_keys: set[str] = set(known_ids)  # metadata keys that name something in the corpus
+    problems: list[str] = []  # strict: all of them, reported together
+
+    def problem(message: str, outcome: str = "skipped") -> None:
+        if strict:
+            problems.append(message)
+        else:
+            _problem(False, message, outcome)
+
+    from tqdm.auto import tqdm
+
     listing = list(corpus_files(root))
     # A key that is a file's name is that file's entry, never a .jsonl record's that has it as id.
     record_metadata = {k: v for k, v in metadata.items() if k not in {rel for rel, _ in listing}}
-    for rel, path in listing:
+    to_read = [(rel, path) for rel, path in listing if only is None or rel in only]
+    for rel, _ in listing:
         known_keys.update((rel, rel.rsplit(".", 1)[0]))
-        if only is not None and rel not in only:
-            continue
+    for rel, path in tqdm(to_read, desc="Reading and cleaning", unit="file", disable=not progress,
+                          dynamic_ncols=True):
         try:
             docs = list(_read_file(rel, path, metadata, record_metadata, strict, stamps, reuse, by_source))
         except CorpusError as exc:
             skipped.append((rel, str(exc)))
-            _problem(strict, f"{exc}; skipped")
+            problem(str(exc))
             continue
         for doc in docs:
             if doc.doc_id in seen_ids:
                 message = f"{doc.source}: doc id {doc.doc_id!r} already used by {seen_ids[doc.doc_id]}"
                 skipped.append((doc.source, message))
-                _problem(strict, f"{message}; skipped")
+                problem(message)
                 continue
             seen_ids[doc.doc_id] = doc.source
             raw_sha[doc.doc_id] = by_source.get(doc.source, "")
@@ -361,8 +374,11 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False, only: C
     known_keys.update(seen_ids)
     for key in metadata:
         if key not in known_keys:
-            _problem(strict, f"{root / METADATA_FILE}: entry {key!r} matches no corpus file or doc id; "
-                             "its fields are not used")
+            message = f"{root / METADATA_FILE}: entry {key!r} matches no corpus file or doc id"
+            problem(message, "its fields are not used")
+    if problems:
+        raise CorpusError(f"{len(problems)} bad corpus file(s) or line(s) in {root}; with strict nothing is "
+                          "indexed:\n" + "\n".join(f"  {p}" for p in problems))
     # Stamps come from the bytes that were read: a file edited after it was read is seen as
     # changed by the next staleness check; one that vanished before it was read is not indexed.
     return Corpus(root, documents, stamps, skipped, raw_sha, metadata)
@@ -427,7 +443,7 @@ def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], stric
                     raw = handle.readline(1 << 20)
                     h.update(raw)
                 _problem(strict, f"{rel}, line {lineno}: longer than the {MAX_LINE_BYTES // 2**20} MiB limit "
-                                 "for one line; line skipped")
+                                 "for one line", "line skipped")
                 continue
             if not raw.strip():
                 continue
@@ -444,7 +460,7 @@ def _read_jsonl(rel: str, path: Path, metadata: dict[str, dict[str, str]], stric
                     raw_by_source[doc.source] = line_sha
                 yield doc
             except CorpusError as exc:
-                _problem(strict, f"{exc}; line skipped")
+                _problem(strict, str(exc), "line skipped")
     stamps[rel] = FileStamp(st.st_size, st.st_mtime_ns, h.hexdigest())
 
 

@@ -19,6 +19,11 @@ _BAD_ID = re.compile(r"[\x00-\x1f\x7f]")
 MAX_ID_CHARS = 256
 
 
+def citation(publisher: str | None, title: str | None, doc_id: str, date: dt.date | None) -> str:
+    """``Publisher, "Title", 2025-09-11``: what a reader needs to find the article again."""
+    return ", ".join([publisher or "Unknown publisher", f'"{title or doc_id}"', date.isoformat() if date else "n.d."])
+
+
 @dataclass(frozen=True)
 class Document:
     """A cleaned article with its citation metadata and extracted meetings."""
@@ -36,10 +41,7 @@ class Document:
 
     @property
     def citation(self) -> str:
-        """``Publisher, "Title", 2025-09-11``: what a reader needs to find the article again."""
-        parts = [self.publisher or "Unknown publisher", f'"{self.title or self.doc_id}"',
-                 self.date.isoformat() if self.date else "n.d."]
-        return ", ".join(parts)
+        return citation(self.publisher, self.title, self.doc_id, self.date)
 
     def to_json(self) -> dict[str, object]:
         m = self.meetings

@@ -16,6 +16,27 @@ class AmmtcQaError(Exception):
     """Base class for every error raised on purpose by ammtc_qa."""
 
 
+class InvalidInputError(AmmtcQaError, ValueError):
+    """A value given to the library is wrong: an empty question, a ``k`` below 1, a bad setting
+    value, a malformed line of a question file, a file that is not part of the corpus."""
+
+
+class InvalidTypeError(AmmtcQaError, TypeError):
+    """A value of the wrong type (a question that is not a string, a ``k`` that is not an
+    integer) or an argument name that does not exist (a misspelt setting)."""
+
+
+class UnknownDocumentError(AmmtcQaError, KeyError):
+    """No indexed article has the doc id asked for."""
+
+    def __str__(self) -> str:  # KeyError's own str() wraps the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingFileError(AmmtcQaError, FileNotFoundError):
+    """A file the user named (an article to add, a question file, a BEIR file) does not exist."""
+
+
 class CorpusError(AmmtcQaError, ValueError):
     """A corpus file or the metadata file cannot be used (raised under ``strict=True``)."""
 
@@ -29,12 +50,12 @@ class IndexCorruptError(IndexUnavailableError):
     or replaced by something else, e.g. a pickle)."""
 
 
-class FilterError(AmmtcQaError, ValueError):
+class FilterError(InvalidInputError):
     """A filter names an unknown field or holds a value of the wrong kind (a bad date...)."""
 
 
-class SettingsError(AmmtcQaError, ValueError):
-    """A setting is unknown, of the wrong type, or out of its range."""
+class SettingsError(InvalidInputError):
+    """A setting is of the wrong type or out of its range (a misspelt name is an ``InvalidTypeError``)."""
 
 
 class ModelNotAvailableError(AmmtcQaError, RuntimeError):

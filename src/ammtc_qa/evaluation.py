@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import InvalidInputError
 from .jsonl import json_objects, line_error
 
 __all__ = [
@@ -215,9 +216,11 @@ class Miss:
     expected: str
     problems: list[str]
     returned: list[str] = field(default_factory=list)
+    kind: str = "MISS"
+    """``MISS`` (a problem in the top k) or ``NOT FIRST`` (answered, but not at rank 1)."""
 
     def __str__(self) -> str:
-        head = f"MISS {self.id} ({'; '.join(self.problems)}): {self.question}\n  expected: {self.expected}"
+        head = f"{self.kind} {self.id} ({'; '.join(self.problems)}): {self.question}\n  expected: {self.expected}"
         return "\n".join([head, *(f"  {r}" for r in self.returned)])
 
 
@@ -245,12 +248,23 @@ class EvalReport:
     misses: list[Miss] = field(default_factory=list)
     k: int = 5
     deep: int = 10
+    not_first: list[Miss] = field(default_factory=list)
+    """Answerable questions with no problem in the top k whose evidence is not at rank 1 (hit@1 misses)."""
 
     def table(self) -> str:
-        """Aligned, human-readable metric table with the README targets beside each value."""
+        """Aligned, human-readable metric table with the README targets beside each value.
+
+        A metric over an empty set (abstain without unanswerable questions, cover without
+        multi-part ones) reads ``n/a`` instead of a failing 0: score.py's convention is kept
+        in the numbers (``metrics``, ``to_json``), not shown as a failure."""
         width = max((len(k) for k in self.metrics), default=10) + 2
         lines = [f"{'metric':{width}s} {'value':>10s}  target"]
+        empty = {"abstain(unknown meeting)": not self.metrics.get("unanswerable"),
+                 f"cover@{self.deep}(multi-part)": not self.metrics.get("multi_part")}
         for key, v in self.metrics.items():
+            if empty.get(key):
+                lines.append(f"{key:{width}s} {'n/a':>10s}  (no such question in the file)")
+                continue
             val = f"{v:.3f}" if isinstance(v, float) else str(v)  # same style as score.py
             lines.append(f"{key:{width}s} {val:>10s}  {_target(key)}".rstrip())
         return "\n".join(lines)
@@ -258,7 +272,8 @@ class EvalReport:
     def to_json(self) -> str:
         """One JSON document: metrics (same keys as ``score.py --json``), settings, misses."""
         return json.dumps({"metrics": self.metrics, "k": self.k, "deep": self.deep,
-                           "misses": [asdict(m) for m in self.misses]}, ensure_ascii=False)
+                           "misses": [asdict(m) for m in self.misses],
+                           "not_first": [asdict(m) for m in self.not_first]}, ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -324,13 +339,14 @@ def evaluate(
     CLI option) that count as furniture for every question.
     """
     if k < 1 or deep < k:
-        raise ValueError(f"need 1 <= k <= deep, got k={k}, deep={deep}")
+        raise InvalidInputError(f"need 1 <= k <= deep, got k={k}, deep={deep}")
     extra_boiler = tuple(boilerplate)
     docs = _Docs(qa)
     rows: list[dict[str, Any]] = []
     abstained: list[bool] = []
     latencies: list[float] = []
     misses: list[Miss] = []
+    not_first: list[Miss] = []
     bad_cites = n_pass = 0
     top_len: list[int] = []
 
@@ -389,9 +405,11 @@ def evaluate(
             problems.append(f"{wrong} of top {k} from another meeting")
         if boiler:
             problems.append(f"{boiler} of top {k} boilerplate")
+        expected = " AND ".join("(" + " | ".join(g) + ")" for g in q.groups)
         if problems:
-            expected = " AND ".join("(" + " | ".join(g) + ")" for g in q.groups)
             misses.append(Miss(q.id, q.q, expected, problems, shown))
+        elif first:
+            not_first.append(Miss(q.id, q.q, expected, [f"first evidence at rank {first + 1}"], shown, "NOT FIRST"))
 
     n = max(1, len(rows))
     multi = [r for r in rows if r["multi"]]
@@ -414,4 +432,4 @@ def evaluate(
         "ask_p50_ms": _percentile_ms(latencies, 50),
         "ask_p95_ms": _percentile_ms(latencies, 95),
     }
-    return EvalReport(metrics=metrics, misses=misses, k=k, deep=deep)
+    return EvalReport(metrics=metrics, misses=misses, k=k, deep=deep, not_first=not_first)

@@ -45,7 +45,16 @@ from typing import Any
 from .corpus import CORPUS_SUFFIXES, JSONL_FIELDS, METADATA_FILE, content_id, corpus_files, read_corpus
 from .document import Document
 from .duplicates import text_hash
-from .errors import CorpusError, CorpusWarning, WriterBusyError, storage_errors
+from .errors import (
+    CorpusError,
+    CorpusWarning,
+    InvalidInputError,
+    InvalidTypeError,
+    MissingFileError,
+    UnknownDocumentError,
+    WriterBusyError,
+    storage_errors,
+)
 
 ADDED_FILE = "added.jsonl"
 """Where documents given as dicts are kept, one JSON object a line."""
@@ -88,7 +97,9 @@ class IngestReport:
     """What an ``add``/``update``/``remove`` did."""
 
     added: list[str] = field(default_factory=list)
-    """Doc ids now indexed that were not (or were replaced, for ``update``)."""
+    """Doc ids now indexed that were not."""
+    updated: list[str] = field(default_factory=list)
+    """Doc ids whose article was replaced by a new version (``update``)."""
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """``(name, reason)`` of what could not be used."""
@@ -98,10 +109,12 @@ class IngestReport:
     """Near copies (syndicated stories) of the added documents, by doc id: kept, and linked."""
 
     def __str__(self) -> str:
-        lines = [f"added {len(self.added)}, removed {len(self.removed)}, skipped {len(self.skipped)}, "
-                 f"duplicates {len(self.duplicates)}"]
+        counts = [f"added {len(self.added)}", *([f"updated {len(self.updated)}"] if self.updated else []),
+                  f"removed {len(self.removed)}", f"skipped {len(self.skipped)}", f"duplicates {len(self.duplicates)}"]
+        lines = [", ".join(counts)]
         lines += [f"  added {d}" + (f" (near copy of {', '.join(self.copies[d])})" if d in self.copies else "")
                   for d in self.added]
+        lines += [f"  updated {d}" for d in self.updated]
         lines += [f"  removed {d}" for d in self.removed]
         lines += [f"  skipped {n}: {r}" for n, r in self.skipped]
         lines += [f"  duplicate {n}: same text as {d}" for n, d in self.duplicates]
@@ -136,7 +149,7 @@ def as_items(items: Item | Iterable[Item]) -> list[Item]:
         return [items]
     if isinstance(items, Iterable):
         return list(items)
-    raise TypeError(f"expected paths, documents (dicts) or a list of them, not {type(items).__name__}")
+    raise InvalidTypeError(f"expected paths, documents (dicts) or a list of them, not {type(items).__name__}")
 
 
 def record_of(item: Mapping[str, Any] | Document) -> dict[str, Any]:
@@ -193,7 +206,7 @@ def _collect(items: list[Item], corpus_dir: Path, problem: _Problems
                 problem(f"document #{len(records) + 1}", str(exc))
             continue
         if not isinstance(item, (str, os.PathLike)):
-            raise TypeError(f"cannot add a {type(item).__name__}: give paths, dicts or Documents")
+            raise InvalidTypeError(f"cannot add a {type(item).__name__}: give paths, dicts or Documents")
         path = Path(item)
         if not path.exists():
             problem(str(path), "no such file or folder")
@@ -324,7 +337,8 @@ def plan_remove(corpus_dir: Path, doc: Document) -> _Plan:
     plan = _Plan()
     rel, line = split_source(doc.source)
     if not (corpus_dir / rel).is_file():
-        raise KeyError(f"doc id {doc.doc_id!r}: its file {rel} is no longer in the corpus folder {corpus_dir}")
+        raise UnknownDocumentError(f"doc id {doc.doc_id!r}: its file {rel} is no longer in the corpus folder "
+                                   f"{corpus_dir}")
     if line is None:
         plan.unlink.add(rel)
         plan.metadata_drop.update({rel, doc.doc_id})
@@ -344,9 +358,9 @@ def plan_update(corpus_dir: Path, item: Item, existing: Mapping[str, Document], 
         record = record_of(item)
         doc_id = record_id(record)
         if doc_id is None or "id" not in record:
-            raise ValueError("update() needs the document's id (field 'id'); to add a new one, use add()")
+            raise InvalidInputError("update() needs the document's id (field 'id'); to add a new one, use add()")
         if doc_id not in existing:
-            raise KeyError(f"no document with id {doc_id!r} in the index; use add() for a new one")
+            raise UnknownDocumentError(f"no document with id {doc_id!r} in the index; use add() for a new one")
         _, record_docs, _ = _stage({}, [record], staging, problem, strict)
         if not record_docs:
             return plan  # reported by _stage: nothing changes
@@ -358,24 +372,38 @@ def plan_update(corpus_dir: Path, item: Item, existing: Mapping[str, Document], 
             plan.records.append(record)
         else:
             plan.jsonl_edits[rel] = {line: (doc_id, record)}
-        plan.report.added.append(doc_id)
+        plan.report.updated.append(doc_id)
         return plan
     if not isinstance(item, (str, os.PathLike)) or Path(item).is_dir():
-        raise TypeError("update() takes one file, or one document (a dict with an 'id')")
+        raise InvalidTypeError("update() takes one file, or one document (a dict with an 'id')")
     path = Path(item)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    rel = _inside(path, corpus_dir) or path.name
-    if not (corpus_dir / rel).is_file():
-        raise KeyError(f"{rel} is not in the corpus folder {corpus_dir}; use add() for a new article")
+        raise MissingFileError(f"{path}: no such file")
+    rel = _inside(path, corpus_dir) or _corpus_file_named(path.name, existing, corpus_dir)
     file_docs, _, bad = _stage({rel: path}, [], staging, problem, strict)
     if rel in bad:
         return plan  # the indexed version stays
     if _inside(path, corpus_dir) is None:
         plan.files[rel] = staging / "files" / rel
         plan.replace.add(rel)
-    plan.report.added.extend(d.doc_id for d in file_docs)
+    old_ids = {d.doc_id for d in existing.values() if split_source(d.source)[0] == rel}
+    plan.report.updated.extend(d.doc_id for d in file_docs if d.doc_id in old_ids)
+    plan.report.added.extend(d.doc_id for d in file_docs if d.doc_id not in old_ids)
     return plan
+
+
+def _corpus_file_named(name: str, existing: Mapping[str, Document], corpus_dir: Path) -> str:
+    """The corpus file (in any sub-folder) that a new version called ``name`` replaces."""
+    if (corpus_dir / name).is_file():
+        return name
+    matches = sorted({rel for rel, _ in map(split_source, (d.source for d in existing.values()))
+                      if Path(rel).name == name and (corpus_dir / rel).is_file()})
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise InvalidInputError(f"{name} matches several corpus files ({', '.join(matches)}); give the "
+                                "file inside the corpus folder that is to be replaced")
+    raise UnknownDocumentError(f"{name} is not in the corpus folder {corpus_dir}; use add() for a new article")
 
 
 # --------------------------------------------------------------------------------- applying
@@ -452,8 +480,8 @@ def _edit_jsonl(path: Path, edits: Mapping[int, tuple[str, dict[str, Any] | None
         out.append(raw if raw.endswith(b"\n") else raw + b"\n")
     missing = set(edits) - found
     if missing:
-        raise KeyError(f"{path}: has no line {min(missing)} (the file changed since it was indexed); "
-                       "nothing was changed")
+        raise UnknownDocumentError(f"{path}: has no line {min(missing)} (the file changed since it was indexed); "
+                                   "nothing was changed")
     if any(line.strip() for line in out):
         _write_atomic(path, b"".join(out))
     else:

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .errors import InvalidInputError
 
-def line_error(path: Path, lineno: int, problem: str) -> ValueError:
-    return ValueError(f"{path}:{lineno}: {problem}")
+
+def line_error(path: Path, lineno: int, problem: str) -> InvalidInputError:
+    return InvalidInputError(f"{path}:{lineno}: {problem}")
 
 
 def json_objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -29,8 +29,11 @@ from .errors import (
     CorpusError,
     IndexCorruptError,
     IndexUnavailableError,
+    InvalidInputError,
+    InvalidTypeError,
     StaleIndexWarning,
     TruncationWarning,
+    UnknownDocumentError,
 )
 from .indexing.build import refresh as refresh_index
 from .indexing.build import stale_reasons
@@ -112,9 +115,9 @@ class QA:
         """
         question = _check_question(question)
         if isinstance(k, bool) or not isinstance(k, int):
-            raise TypeError(f"k must be an integer, not {type(k).__name__}")
+            raise InvalidTypeError(f"k must be an integer, not {type(k).__name__}")
         if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
+            raise InvalidInputError(f"k must be at least 1, got {k}")
         where = Filter.of(filters)
         settings = self.search_settings.with_overrides(**overrides) if overrides else self.search_settings
         ranker = self._ranker  # one version for the whole call, even if add() switches meanwhile
@@ -161,10 +164,10 @@ class QA:
         try:
             backend.document(doc_id)
         except KeyError:
-            raise KeyError(f"no document with id {doc_id!r} in the index at {self.index_dir} "
-                           f"({count} documents; see qa.documents() or `ammtc-qa info`)") from None
+            raise UnknownDocumentError(f"no document with id {doc_id!r} in the index at {self.index_dir} "
+                                       f"({count} documents; see qa.documents() or `ammtc-qa info`)") from None
         if count == 1:
-            raise ValueError(f"{doc_id!r} is the only document: an index needs at least one")
+            raise InvalidInputError(f"{doc_id!r} is the only document: an index needs at least one")
         doc = backend.document(doc_id)  # as indexed once the change has caught up with other writers:
         return self._change(lambda staging, docs: plan_remove(self.corpus_dir, docs.get(doc_id, doc)))
 
@@ -238,13 +241,13 @@ class _DocsView(Mapping[str, Document]):
 
 def _check_question(question: object) -> str:
     if not isinstance(question, str):
-        raise TypeError(f"question must be a string, not {type(question).__name__}")
+        raise InvalidTypeError(f"question must be a string, not {type(question).__name__}")
     # Clean only a bounded prefix: cleaning builds a list per character, so a gigabyte question
     # would cost gigabytes. Leading whitespace/control characters beyond it count as empty.
     head = question[:8 * MAX_QUESTION_CHARS]
     cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in head).strip()
     if not cleaned:
-        raise ValueError("question is empty (or only whitespace/control characters)")
+        raise InvalidInputError("question is empty (or only whitespace/control characters)")
     if len(cleaned) > MAX_QUESTION_CHARS or len(question) > len(head):
         warnings.warn(f"question is {len(question)} characters; only the first {MAX_QUESTION_CHARS} are used",
                       TruncationWarning, stacklevel=3)
@@ -275,7 +278,7 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     passed to that backend's store (for the local store: none).
     """
     if rebuild not in ("auto", "never", "always"):
-        raise ValueError(f"rebuild must be 'auto', 'never' or 'always', not {rebuild!r}")
+        raise InvalidInputError(f"rebuild must be 'auto', 'never' or 'always', not {rebuild!r}")
     make_store = factory(backend)  # an unknown name fails here, listing the known ones
     shipped = corpus_dir is None
     if shipped:

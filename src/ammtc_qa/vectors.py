@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InvalidInputError
+
 FLAT_LIMIT = 200_000
 """Above this many passages, exact search costs more than ~20 ms a question on 2 cores."""
 LARGE_KIND = "IVF,SQ8"
@@ -57,7 +59,7 @@ def resolve_kind(kind: str | None, n_vectors: int) -> str:
     if kind is None or kind == "auto":
         return choose_kind(n_vectors)
     if not isinstance(kind, str) or not kind.strip():
-        raise ValueError(f"vector_kind must be a FAISS factory string or one of {sorted(ALIASES)}, not {kind!r}")
+        raise InvalidInputError(f"vector_kind must be a FAISS factory string or one of {sorted(ALIASES)}, not {kind!r}")
     kind = ALIASES.get(kind.strip().lower(), kind.strip())
     m = _IVF.match(kind)
     if m and not m.group(1):
@@ -94,13 +96,13 @@ class VectorIndex:
         try:
             index = faiss.index_factory(dim, kind, faiss.METRIC_INNER_PRODUCT)
         except RuntimeError as exc:
-            raise ValueError(f"vector_kind {kind!r} is not a FAISS index factory string ({exc})") from exc
+            raise InvalidInputError(f"vector_kind {kind!r} is not a FAISS index factory string ({exc})") from exc
         if kind.startswith("HNSW"):
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         ivf = _ivf(index)
         if not index.is_trained:
             if ivf is not None and n < ivf.nlist:
-                raise ValueError(f"vector_kind {kind!r} needs at least {ivf.nlist} vectors, got {n}")
+                raise InvalidInputError(f"vector_kind {kind!r} needs at least {ivf.nlist} vectors, got {n}")
             sample = vectors
             if ivf is not None and n > IVF_TRAIN_PER_LIST * ivf.nlist:
                 rows = np.random.default_rng(0).choice(n, IVF_TRAIN_PER_LIST * ivf.nlist, replace=False)

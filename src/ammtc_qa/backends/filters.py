@@ -35,6 +35,12 @@ class DocMeta:
     places: tuple[str, ...] = ()
     meeting_date: dt.date | None = None
 
+    @property
+    def citation(self) -> str:
+        from ..document import citation
+
+        return citation(self.publisher, self.title, self.doc_id, self.date)
+
     def to_json(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "title": self.title, "date": _iso(self.date), "publisher": self.publisher,
                 "language": self.language, "url": self.url, "source": self.source, "main": self.main_meeting,

@@ -222,7 +222,8 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
             return None
         return base.document(doc_id)
 
-    corpus = read_corpus(corpus_dir, strict=strict, only=only, known_ids=fingerprints, reuse=reuse)
+    corpus = read_corpus(corpus_dir, strict=strict, only=only, known_ids=fingerprints, reuse=reuse,
+                         progress=progress)
     # what was read is stamped from the bytes read (a file gone before it was read is not stamped)
     read_files = set(only) if only is not None else set(changes.stamps) - {METADATA_FILE}
     stamps = {**{k: v for k, v in changes.stamps.items() if k not in read_files and k != METADATA_FILE},
@@ -340,7 +341,9 @@ def index_documents(docs: Sequence[Document], embedder: Embedder, settings: Inde
     plans = []
     texts: list[str] = []
     sentence_texts: list[str] = []
-    for doc in docs:
+    from tqdm.auto import tqdm
+
+    for doc in tqdm(docs, desc="Chunking", unit="article", disable=not progress, dynamic_ncols=True):
         chunks = chunk_document(doc.doc_id, doc.text, count, max_tokens=settings.chunk_max_tokens,
                                 min_tokens=settings.chunk_min_tokens)
         embedded = embed_texts(doc, chunks, embedder, settings)

@@ -68,7 +68,8 @@ class Ranker:
         passages = []
         for item in selection.select(c, fused, k, self.backend, settings):
             i = item.index
-            info = {"dense_rank": int(c.dense_rank[i]), "lexical_rank": int(c.lexical_rank[i]),
+            absent = len(self.backend) + 1
+            info = {"dense_rank": _rank(c.dense_rank[i], absent), "lexical_rank": _rank(c.lexical_rank[i], absent),
                     "dense": float(c.dense[i]), "bm25": float(c.lexical[i]), "best_sentence": float(best[i]),
                     "fused": float(fused[i]), "meeting": _meeting_decision(meetings, bool(boosted[i]))} \
                 if explain else {}
@@ -95,12 +96,17 @@ class Ranker:
         if len(sims):
             keep = sims >= max(float(sims.max()) - 0.05, 0.25)
             highlights = tuple(r.sentences[j] for j in np.flatnonzero(keep))
-            if info:
-                info["highlight_scores"] = [round(float(x), 3) for x in sims]
+            if info:  # a headline sentence (scored -1, never evidence) shows as None
+                info["highlight_scores"] = [None if x == -1.0 else round(float(x), 3) for x in sims]
         return Passage(text=doc.text[r.start:r.end], score=item.score, doc_id=doc.doc_id, start=r.start, end=r.end,
                        title=doc.title, publisher=doc.publisher, date=doc.date, url=doc.url,
                        meeting=doc.meetings.main, highlights=highlights, also_reported_by=tuple(item.also),
                        explanation=info)
+
+
+def _rank(rank: int, not_ranked: int) -> int | None:
+    """1-based rank for an explanation, None when the list did not hold the passage."""
+    return None if rank >= not_ranked else int(rank) + 1
 
 
 def _meeting_decision(meetings: QuestionMeetings, boosted: bool) -> str:

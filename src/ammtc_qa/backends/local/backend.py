@@ -37,7 +37,7 @@ import numpy as np
 
 from ..._version import __version__
 from ...document import Document
-from ...errors import IndexCorruptError
+from ...errors import IndexCorruptError, UnknownDocumentError
 from ...store import VersionWriter, current_version, read_live, read_manifest, verify, writer_lock
 from ...vectors import is_stale_kind
 from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
@@ -273,7 +273,7 @@ class LocalBackend:
     def _document(self, doc_id: str) -> Document:
         where = self.by_doc.get(doc_id)
         if where is None:
-            raise KeyError(f"no document with id {doc_id!r} in this index")
+            raise UnknownDocumentError(f"no document with id {doc_id!r} in this index")
         return self.segments[where[0]].document(where[1])
 
     def documents(self) -> Iterator[Document]:

@@ -105,7 +105,9 @@ class Segment:
         self.doc_row = np.ascontiguousarray(self.passages[:, 1])
         self.sentence_bounds = np.searchsorted(np.asarray(self.sentences[:, 0]), np.arange(len(self.passages) + 1))
         self.passage_bounds = np.searchsorted(self.doc_row, np.arange(len(self.meta) + 1))
-        self._docs_map: mmap.mmap | None = None
+        # Mapped now, not on first use: a later change may delete this segment, and a version that
+        # is still being read must keep reading it (POSIX unlink semantics hold for open maps only).
+        self._docs_map = _read(folder / "docs.jsonl", _map) if self.meta else None
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -157,9 +159,7 @@ class Segment:
 
     # -- documents ----------------------------------------------------------------------------
     def document_line(self, row: int) -> bytes:
-        if self._docs_map is None:
-            with open(self.folder / "docs.jsonl", "rb") as f:
-                self._docs_map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        assert self._docs_map is not None
         return self._docs_map[int(self.offsets[row]):int(self.offsets[row + 1])]
 
     def document(self, row: int) -> Document:
@@ -286,6 +286,11 @@ def _read(path: Path, load: Callable[[Path], T]) -> T:
     except (OSError, ValueError, TypeError, KeyError, RuntimeError, RecursionError, EOFError) as exc:
         raise IndexCorruptError(f"{path}: cannot be read ({str(exc)[:200]}); rebuild with "
                                 "`ammtc-qa index --force`") from exc
+
+
+def _map(path: Path) -> mmap.mmap:
+    with open(path, "rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _json(path: Path) -> Any:
