@@ -80,8 +80,8 @@ def _calls(fn: Callable[[], object]) -> int:
 
 
 def measure(sizes: list[int], repeats: int) -> dict[str, object]:
-    from ammtc_qa.cleaning import clean
-    from ammtc_qa.document import make_document
+    from ammtc_qa.input.cleaning import clean
+    from ammtc_qa.input.document import make_document
 
     rows = []
     for shape, make in SHAPES.items():

@@ -137,7 +137,7 @@ def squad_queries(doc_ids: set[str] | None = None, limit: int | None = None) -> 
                                                                                       dict[str, dict[str, int]]]:
     """``([(query id, text)], qrels)``: judged queries in file order, optionally only those
     whose relevant paragraph is in ``doc_ids``, the first ``limit`` of them."""
-    from ammtc_qa.beir import load_beir
+    from ammtc_qa.evaluation.beir import load_beir
 
     task = load_beir(SQUAD)
     out = []

@@ -26,8 +26,8 @@ def floor_ask(model, index, question: str, k: int = 5) -> None:
 
 def stage_breakdown(qa, questions: list[str], model, index) -> dict[str, float]:
     """Mean ms per ask spent in each library stage (wrapped, not edited), and the floor's encode."""
-    from ammtc_qa import embedding
     from ammtc_qa import search as search_mod
+    from ammtc_qa.indexing import embedding
 
     searcher = qa._searcher
     timer = PhaseTimer()

@@ -13,7 +13,7 @@ Baselines (each a small retriever with the library's duck-typed ``ask(q, k)`` /
 Dev metrics use ``score.py``'s definitions via ``ammtc_qa.evaluate`` (with ``score.py``'s
 boilerplate phrases passed in, on top of the generic rules); ``score.py`` itself is also
 run on the library as a parity check. squad-dev: nDCG@10, R@10, R@100, MRR@10 via
-``ammtc_qa.beir.score_run`` on the first N judged queries in file order.
+``ammtc_qa.evaluation.beir.score_run`` on the first N judged queries in file order.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from common import (
     write_corpus,
 )
 
-from ammtc_qa.chunking import paragraph_spans
+from ammtc_qa.indexing.chunking import paragraph_spans
 
 SQUAD_QUERIES = 300
 QUICK_QUERIES = 200
@@ -205,7 +205,7 @@ def question_sets_quality(embedder: Any) -> dict[str, dict[str, Any]]:
     from common import BLIND2_QUESTIONS, BLIND_QUESTIONS, DEV_QUESTIONS
 
     import ammtc_qa
-    from ammtc_qa.evaluation import evaluate, load_questions
+    from ammtc_qa.evaluation.questions import evaluate, load_questions
 
     qa = ammtc_qa.load()
     boiler = judge_boilerplate()
@@ -238,7 +238,7 @@ def squad_quality(embedder: Any, quick: bool, full: bool) -> dict[str, Any]:
     from build import squad_paths
 
     import ammtc_qa
-    from ammtc_qa.beir import passages_to_run, score_run
+    from ammtc_qa.evaluation.beir import passages_to_run, score_run
 
     corpus_dir, index_dir, limit = squad_paths(quick)
     raw = squad_corpus(limit)
@@ -280,7 +280,7 @@ def squad_quality(embedder: Any, quick: bool, full: bool) -> dict[str, Any]:
 
 
 def run(quick: bool = False, full: bool = False) -> dict[str, Any]:
-    from ammtc_qa.embedding import load_embedder
+    from ammtc_qa.indexing.embedding import load_embedder
 
     embedder = load_embedder()
     return {**question_sets_quality(embedder), "squad": squad_quality(embedder, quick, full)}

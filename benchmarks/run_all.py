@@ -116,7 +116,7 @@ def quality_md(r: dict) -> list[str]:
         lines += table(QUESTION_HEADER, question_rows(b, names))
         lines += [f"Questions with a problem in ours' top 5: {', '.join(b['ours']['misses']) or 'none'}.", ""]
     lines += [f"### squad-dev ({s['paragraphs']} paragraphs, {s['queries']} queries: {s['query_selection']})", "",
-              "Scored by `ammtc_qa.beir.score_run` (ir_measures). Ours: `qa.ask(q, k=100)` folded to documents "
+              "Scored by `ammtc_qa.evaluation.score_run` (ir_measures). Ours: `qa.ask(q, k=100)` folded to documents "
               "with `passages_to_run`; baselines: top 100 passages folded the same way. (b) indexes title + text.",
               ""]
     rows = [[m, *[s[n][m] for n in names]] for m in SQUAD_METRICS]

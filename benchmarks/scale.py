@@ -121,7 +121,7 @@ def prepare(n: int, uniform: bool) -> None:
 
 def child_build(n: int, kind: str, uniform: bool) -> dict[str, object]:
     sys.path.insert(0, str(HERE.parent / "src"))
-    from ammtc_qa.vectors import VectorIndex
+    from ammtc_qa.backends.local.vectors import VectorIndex
 
     data_p, _, _ = data_paths(n, uniform)
     x = np.load(data_p, mmap_mode="r")
@@ -136,7 +136,7 @@ def child_build(n: int, kind: str, uniform: bool) -> dict[str, object]:
 
 def child_serve(n: int, kind: str, path: str, uniform: bool) -> dict[str, object]:
     sys.path.insert(0, str(HERE.parent / "src"))
-    from ammtc_qa.vectors import VectorIndex
+    from ammtc_qa.backends.local.vectors import VectorIndex
 
     _, q_p, t_p = data_paths(n, uniform)
     queries, truth = np.load(q_p), np.load(t_p)
@@ -194,7 +194,7 @@ def text_part(n_docs: int = 10_000) -> dict[str, object]:
 def child_text(n_docs: int) -> dict[str, object]:
     sys.path.insert(0, str(HERE.parent / "src"))
     import ammtc_qa
-    from ammtc_qa.embedding import Embedder, load_embedder
+    from ammtc_qa.indexing.embedding import Embedder, load_embedder
 
     base = [json.loads(line) for line in (SQUAD / "corpus.jsonl").open(encoding="utf-8") if line.strip()]
     queries = [json.loads(line)["text"] for line in (SQUAD / "queries.jsonl").open(encoding="utf-8")][:200]

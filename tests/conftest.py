@@ -58,8 +58,8 @@ def articles() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def embedder():  # noqa: ANN201 - ammtc_qa.embedding.Embedder, imported lazily
-    from ammtc_qa.embedding import load_embedder
+def embedder():  # noqa: ANN201 - ammtc_qa.indexing.embedding.Embedder, imported lazily
+    from ammtc_qa.indexing.embedding import load_embedder
 
     return load_embedder()
 
@@ -87,7 +87,7 @@ def build_tiny_index(root: Path, articles: dict[str, str], *, fake_vectors: bool
     ``fake_vectors`` swaps the model's forward pass for ``fake_encode`` during the build, for
     tests about files rather than relevance."""
     import ammtc_qa
-    from ammtc_qa.embedding import Embedder
+    from ammtc_qa.indexing.embedding import Embedder
 
     corpus = root / "corpus"
     corpus.mkdir()

@@ -1,4 +1,4 @@
-"""Tests for ammtc_qa.beir: loaders, passage folding and metrics, with a fake library.
+"""Tests for ammtc_qa.evaluation.beir: loaders, passage folding and metrics, with a fake library.
 
 No model is loaded: ``evaluate_beir`` is run against a fake ``ammtc_qa`` module whose
 ``load`` returns canned passages, so the expected scores can be worked out by hand.
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ammtc_qa.beir import evaluate_beir, load_beir, passages_to_run, score_run
+from ammtc_qa.evaluation.beir import evaluate_beir, load_beir, passages_to_run, score_run
 
 # --------------------------------------------------------------------------- score_run
 

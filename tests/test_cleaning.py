@@ -1,4 +1,4 @@
-"""Tests for ammtc_qa.cleaning: furniture goes, article text stays byte-for-byte.
+"""Tests for ammtc_qa.input.cleaning: furniture goes, article text stays byte-for-byte.
 
 The seed articles exercise the real shapes scrapers produce; the synthetic pages check
 that the rules are generic (other sites, other wording) and conservative (an article
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ammtc_qa.cleaning import KINDS, CleanedText, Removal, clean, removal_report
+from ammtc_qa.input.cleaning import KINDS, CleanedText, Removal, clean, removal_report
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -652,7 +652,7 @@ def test_hash_marks_are_text_outside_markdown() -> None:
 
 def _normalise_reference(raw: str) -> tuple[str, list[int], list[int]]:
     """``_normalise`` defined one cluster at a time: what its bulk ASCII path must equal."""
-    from ammtc_qa.cleaning import _normalise_cluster
+    from ammtc_qa.input.cleaning import _normalise_cluster
 
     out, starts, ends = [], [], []
     i = 0
@@ -668,7 +668,7 @@ def _normalise_reference(raw: str) -> tuple[str, list[int], list[int]]:
 def test_normalise_bulk_ascii_path_equals_the_per_character_definition() -> None:
     import random
 
-    from ammtc_qa.cleaning import _normalise
+    from ammtc_qa.input.cleaning import _normalise
 
     # ASCII (with CR, VT, FF), line and space look-alikes, combining marks after ASCII letters,
     # Hangul jamo, precomposed and decomposed Vietnamese, and an astral character.

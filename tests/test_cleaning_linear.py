@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ammtc_qa import cleaning
-from ammtc_qa.cleaning import _DUP_MIN_WORDS, _DUP_SIMILARITY, _SeenParagraphs, clean
+from ammtc_qa.input import cleaning
+from ammtc_qa.input.cleaning import _DUP_MIN_WORDS, _DUP_SIMILARITY, _SeenParagraphs, clean
 
 
 def _is_duplicate_reference(key: tuple[str, ...], seen: list[tuple[str, ...]]) -> bool:

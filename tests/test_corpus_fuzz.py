@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ammtc_qa.corpus import JSONL_FIELDS, METADATA_FIELDS, read_corpus
 from ammtc_qa.errors import CorpusError, CorpusWarning
+from ammtc_qa.input.corpus import JSONL_FIELDS, METADATA_FIELDS, read_corpus
 
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=30)  # surrogates included
 WORDY = st.lists(st.sampled_from(["Police", "seized", "drugs", "on", "March", "5,", "2024", "AMMTC", "19",

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ammtc_qa.corpus import read_corpus
 from ammtc_qa.errors import CorpusError, CorpusWarning
+from ammtc_qa.input.corpus import read_corpus
 
 PARAGRAPHS = [
     "Ministers from ten member states gathered in the capital of Sylvania on Tuesday to agree a joint plan "

@@ -1,4 +1,4 @@
-"""Tests for ammtc_qa.dates: scraped datelines and dates in running text."""
+"""Tests for ammtc_qa.text.dates: scraped datelines and dates in running text."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ammtc_qa.dates import DateMention, find_dates, parse_dateline
+from ammtc_qa.text.dates import DateMention, find_dates, parse_dateline
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 D = datetime.date

@@ -13,10 +13,10 @@ import pytest
 
 import ammtc_qa
 from ammtc_qa import IndexSettings
-from ammtc_qa.chunking import chunk_document
-from ammtc_qa.embedding import Embedder
-from ammtc_qa.embedding_cache import JOURNAL_DIR, text_keys
 from ammtc_qa.indexing.build import embed_texts
+from ammtc_qa.indexing.chunking import chunk_document
+from ammtc_qa.indexing.embedding import Embedder
+from ammtc_qa.indexing.embedding_cache import JOURNAL_DIR, text_keys
 from conftest import ARTICLES, EXTRA_ARTICLE, fake_encode, live_segment
 
 SETTINGS = IndexSettings()
@@ -205,7 +205,7 @@ import os, signal, sys
 sys.path.insert(0, {tests!r})
 import ammtc_qa
 from ammtc_qa import IndexSettings
-from ammtc_qa.embedding import Embedder
+from ammtc_qa.indexing.embedding import Embedder
 from conftest import fake_encode
 
 batches = [0]

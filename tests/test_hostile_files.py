@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 
 import ammtc_qa
-import ammtc_qa.corpus
+import ammtc_qa.input.corpus
 from ammtc_qa import CorpusError, CorpusWarning, IndexCorruptError
 from ammtc_qa.backends.local import LocalBackend
-from ammtc_qa.corpus import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, read_corpus, stamp_files
-from ammtc_qa.embedding import Embedder
-from ammtc_qa.store import read_manifest
+from ammtc_qa.backends.local.store import read_manifest
+from ammtc_qa.indexing.embedding import Embedder
+from ammtc_qa.input.corpus import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, read_corpus, stamp_files
 from conftest import ARTICLES, build_tiny_index, fake_encode, live_segment
 
 PANGOLIN_Q = "How many tonnes of pangolin scales did customs find?"
@@ -97,7 +97,7 @@ def test_one_10_mb_line_is_skipped_quickly_with_a_clear_message(make_corpus, tmp
 
 
 def test_over_long_jsonl_line_is_skipped_and_the_other_lines_kept(make_corpus, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(ammtc_qa.corpus, "MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr(ammtc_qa.input.corpus, "MAX_LINE_BYTES", 1000)
     lines = [json.dumps({"id": "short", "text": ARTICLES["melaka.txt"][:500]}),
              json.dumps({"id": "long", "text": "x " * 5000}),
              json.dumps({"id": "after", "text": ARTICLES["pangolin.txt"][:500]})]
@@ -171,14 +171,14 @@ def test_fifo_in_the_corpus_is_skipped_instead_of_blocking(make_corpus) -> None:
 def test_file_vanishing_between_listing_and_reading_is_reported_and_the_rest_indexed(
         make_corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     corpus = make_corpus({**ARTICLES, "gone.txt": "Gone\n\nThis article is deleted while the corpus is read.\n"})
-    real = ammtc_qa.corpus._read_file
+    real = ammtc_qa.input.corpus._read_file
 
     def delete_then_read(rel: str, path: Path, *args: object):  # noqa: ANN202
         if rel == "gone.txt":
             path.unlink()
         return real(rel, path, *args)
 
-    monkeypatch.setattr(ammtc_qa.corpus, "_read_file", delete_then_read)
+    monkeypatch.setattr(ammtc_qa.input.corpus, "_read_file", delete_then_read)
     with pytest.warns(CorpusWarning, match="gone.txt: cannot be read"):
         qa = ammtc_qa.load(corpus, tmp_path / "index")
     assert sorted(d.doc_id for d in qa.documents()) == ["melaka", "pangolin"]
@@ -192,7 +192,7 @@ def test_file_edited_after_it_was_read_makes_the_index_stale(make_corpus, tmp_pa
     """The fingerprint of a file is taken from the bytes that were indexed, not from a second
     look at the folder afterwards: an edit made in between must not pass for indexed."""
     corpus = make_corpus()
-    real = ammtc_qa.corpus._read_file
+    real = ammtc_qa.input.corpus._read_file
 
     def read_then_edit(rel: str, path: Path, *args: object):  # noqa: ANN202
         docs = list(real(rel, path, *args))
@@ -201,7 +201,7 @@ def test_file_edited_after_it_was_read_makes_the_index_stale(make_corpus, tmp_pa
             os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
         return iter(docs)
 
-    monkeypatch.setattr(ammtc_qa.corpus, "_read_file", read_then_edit)
+    monkeypatch.setattr(ammtc_qa.input.corpus, "_read_file", read_then_edit)
     qa = ammtc_qa.load(corpus, tmp_path / "index")
     assert "2.5 tonnes" in qa.document("pangolin").text
     monkeypatch.undo()

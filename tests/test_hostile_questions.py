@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ammtc_qa import Answer, TruncationWarning
-from ammtc_qa.embedding import Embedder
+from ammtc_qa.indexing.embedding import Embedder
 from ammtc_qa.qa import MAX_QUESTION_CHARS
 from conftest import fake_encode
 

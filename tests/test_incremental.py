@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 import ammtc_qa
-import ammtc_qa.corpus
+import ammtc_qa.input.corpus
 from conftest import ARTICLES, EXTRA_ARTICLE
 
 
 def _record_reads(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
     files: list[str] = []
     cleaned: list[str] = []
-    read_file, make_document = ammtc_qa.corpus._read_file, ammtc_qa.corpus.make_document
+    read_file, make_document = ammtc_qa.input.corpus._read_file, ammtc_qa.input.corpus.make_document
 
     def reading(rel: str, *args: object, **kwargs: object):  # noqa: ANN202
         files.append(rel)
@@ -27,8 +27,8 @@ def _record_reads(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]
         cleaned.append(doc_id)
         return make_document(doc_id, *args, **kwargs)
 
-    monkeypatch.setattr(ammtc_qa.corpus, "_read_file", reading)
-    monkeypatch.setattr(ammtc_qa.corpus, "make_document", cleaning)
+    monkeypatch.setattr(ammtc_qa.input.corpus, "_read_file", reading)
+    monkeypatch.setattr(ammtc_qa.input.corpus, "make_document", cleaning)
     return files, cleaned
 
 

@@ -19,8 +19,8 @@ import pytest
 
 import ammtc_qa
 import ammtc_qa.backends.local.bm25
+import ammtc_qa.backends.local.store
 import ammtc_qa.qa
-import ammtc_qa.store
 from ammtc_qa import (
     CorpusError,
     CorpusWarning,
@@ -30,8 +30,8 @@ from ammtc_qa import (
     StaleIndexWarning,
 )
 from ammtc_qa.backends.local import LocalBackend
-from ammtc_qa.corpus import read_corpus
-from ammtc_qa.embedding import Embedder
+from ammtc_qa.indexing.embedding import Embedder
+from ammtc_qa.input.corpus import read_corpus
 from conftest import build_tiny_index, live_segment, private_copy
 
 PANGOLIN_Q = "How many tonnes of pangolin scales did customs find?"
@@ -268,7 +268,7 @@ def _raise(*args: object, **kwargs: object) -> None:
     raise RuntimeError("simulated crash in the middle of a build")
 
 
-_real_fsync = ammtc_qa.store._fsync
+_real_fsync = ammtc_qa.backends.local.store._fsync
 
 
 def _raise_on_pointer(path: Path) -> None:
@@ -289,7 +289,7 @@ def _failed_build(corpus: Path, index: Path, monkeypatch: pytest.MonkeyPatch, fa
 
 @pytest.mark.parametrize("target", [
     pytest.param((ammtc_qa.backends.local.bm25.Forward, "postings", _raise), id="writing-a-segment"),
-    pytest.param((ammtc_qa.store, "_fsync", _raise), id="syncing-files"),
+    pytest.param((ammtc_qa.backends.local.store, "_fsync", _raise), id="syncing-files"),
 ])
 def test_failed_build_keeps_the_previous_version(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
                                                  target: tuple[object, str, object], fake_encoder) -> None:  # noqa: ANN001
@@ -309,7 +309,7 @@ def test_crash_while_switching_current_keeps_the_previous_version(built: tuple[P
                                                                   fake_encoder) -> None:  # noqa: ANN001
     corpus, index = built
     before = current(index)
-    _failed_build(corpus, index, monkeypatch, fake_encoder, ammtc_qa.store, "_fsync", _raise_on_pointer)
+    _failed_build(corpus, index, monkeypatch, fake_encoder, ammtc_qa.backends.local.store, "_fsync", _raise_on_pointer)
     assert current(index) == before
     qa = ammtc_qa.load(corpus, index, rebuild="never")
     assert qa.version.name == before
@@ -321,7 +321,7 @@ def test_crash_while_switching_current_leaves_nothing_behind(built: tuple[Path, 
                                                              fake_encoder) -> None:  # noqa: ANN001
     corpus, index = built
     before, entries = current(index), listing(index)
-    _failed_build(corpus, index, monkeypatch, fake_encoder, ammtc_qa.store, "_fsync", _raise_on_pointer)
+    _failed_build(corpus, index, monkeypatch, fake_encoder, ammtc_qa.backends.local.store, "_fsync", _raise_on_pointer)
     assert listing(index) == entries, "leftovers after an aborted build"
     assert versions(index) == [before]
 

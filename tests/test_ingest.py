@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 import ammtc_qa
-import ammtc_qa.ingest
+import ammtc_qa.input.ingest
 from ammtc_qa import CorpusError, CorpusWarning
 from ammtc_qa.cli import main
-from ammtc_qa.ingest import CORPUS_LOCK
+from ammtc_qa.input.ingest import CORPUS_LOCK
 from conftest import ARTICLES, EXTRA_ARTICLE
 
 SCAM_Q = "How many workers were rescued from the scam compound?"
@@ -183,7 +183,7 @@ def test_an_unreadable_file_is_named(fast_qa: ammtc_qa.QA, tmp_path: Path, monke
             raise PermissionError(13, "Permission denied")
         return real_copy(src, dst, *a, **kw)
 
-    monkeypatch.setattr(ammtc_qa.ingest.shutil, "copyfile", copyfile)
+    monkeypatch.setattr(ammtc_qa.input.ingest.shutil, "copyfile", copyfile)
     with pytest.warns(CorpusWarning, match=r"locked\.txt: cannot be read \(Permission denied\)"):
         report = fast_qa.add(locked)
     assert report.added == [] and report.skipped[0][0].endswith("locked.txt")
@@ -270,7 +270,7 @@ def test_a_syndicated_copy_is_kept_and_linked(qa: ammtc_qa.QA) -> None:
     assert qa.copies("melaka") == []
     links = json.loads((qa.version / "links.json").read_text(encoding="utf-8"))  # stored with the version
     assert links["story"] == ["wire-story"] and links["wire-story"] == ["story"]
-    from ammtc_qa.duplicates import shingles
+    from ammtc_qa.input.duplicates import shingles
 
     for question in ("How are victims lured into scam compounds?", "What did the police chiefs agree in Bangkok?"):
         answer = qa.ask(question, k=3)
@@ -292,7 +292,7 @@ def test_a_different_article_on_the_same_topic_is_not_a_copy(fast_qa: ammtc_qa.Q
              "It was the third such seizure this year.\n")
     report = fast_qa.add({"id": "other", "text": other})
     assert report.copies == {} and fast_qa.copies("pangolin") == []
-    from ammtc_qa.duplicates import jaccard, shingles
+    from ammtc_qa.input.duplicates import jaccard, shingles
 
     assert jaccard(shingles(LONG_STORY), shingles(LONG_WIRE)) >= 0.8
     assert jaccard(shingles(ARTICLES["pangolin.txt"]), shingles(other)) < 0.3

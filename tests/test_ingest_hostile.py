@@ -22,11 +22,11 @@ import pytest
 
 import ammtc_qa
 from ammtc_qa import CorpusWarning, StorageError
-from ammtc_qa import embedding_cache as embedding_cache_module
-from ammtc_qa.corpus import read_corpus
-from ammtc_qa.embedding_cache import Journal
 from ammtc_qa.errors import storage_errors
-from ammtc_qa.ingest import ADDED_FILE, _write_atomic
+from ammtc_qa.indexing import embedding_cache as embedding_cache_module
+from ammtc_qa.indexing.embedding_cache import Journal
+from ammtc_qa.input.corpus import read_corpus
+from ammtc_qa.input.ingest import ADDED_FILE, _write_atomic
 from conftest import ARTICLES, EXTRA_ARTICLE
 
 FIRST = {"id": "dup", "text": "Police in Hanoi seized 120 kg of drugs on Tuesday, officials said."}

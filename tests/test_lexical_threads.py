@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 import threading
 
-from ammtc_qa import lexical
-from ammtc_qa.lexical import tokenize
+from ammtc_qa.text import lexical
+from ammtc_qa.text.lexical import tokenize
 
 TEXTS = [
     "Ministers agreed to strengthen cooperation against trafficking in persons at AMMTC 19.",

@@ -1,4 +1,4 @@
-"""Tests for ammtc_qa.meetings: meeting references, question parsing and article profiles."""
+"""Tests for ammtc_qa.text.meetings: meeting references, question parsing and article profiles."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ammtc_qa.meetings import (
+from ammtc_qa.text.meetings import (
     MEETING_KINDS,
     MeetingMention,
     MeetingProfile,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ammtc_qa import DEFAULT_MODEL, ModelIntegrityError, ModelNotAvailableError, TruncationWarning
-from ammtc_qa.embedding import DEFAULT_MODEL_SHA256, default_model_path, load_embedder, verify_weights
+from ammtc_qa.indexing.embedding import DEFAULT_MODEL_SHA256, default_model_path, load_embedder, verify_weights
 
 
 def test_verify_weights_refuses_a_different_sha256(tmp_path: Path) -> None:

@@ -8,13 +8,13 @@ import textwrap
 
 import pytest
 
-from ammtc_qa.embedding import _no_loading_bars
+from ammtc_qa.indexing.embedding import _no_loading_bars
 
 
 def test_first_model_load_prints_no_loading_bar() -> None:
     code = textwrap.dedent("""
         from transformers.utils import logging
-        from ammtc_qa.embedding import load_embedder
+        from ammtc_qa.indexing.embedding import load_embedder
         load_embedder()
         print("bars", logging.is_progress_bar_enabled())
     """)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import ammtc_qa
-from ammtc_qa.lexical import LexicalIndex, question_tokens, tokenize
+from ammtc_qa.text.lexical import LexicalIndex, question_tokens, tokenize
 
 PROPOSALS = (
     "At the meeting, the Minister of Public Security proposed three measures. Firstly, member states "
@@ -135,7 +135,7 @@ def test_reranker_scores_change_the_order(twins: ammtc_qa.QA, monkeypatch: pytes
 def test_cross_encoder_folder_is_loaded_and_applied(twins: ammtc_qa.QA, tmp_path: Path) -> None:
     """Wiring only: a tiny random-weight CrossEncoder saved here, loaded through load()."""
     transformers = pytest.importorskip("transformers")
-    from ammtc_qa.embedding import default_model_path
+    from ammtc_qa.indexing.embedding import default_model_path
 
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(default_model_path()))
     config = transformers.BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1,

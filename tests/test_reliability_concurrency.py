@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from ammtc_qa import Answer
-from ammtc_qa.embedding import Embedder
+from ammtc_qa.indexing.embedding import Embedder
 
 THREADS = 8
 PER_THREAD = 500

@@ -26,8 +26,8 @@ import pytest
 import ammtc_qa
 from ammtc_qa import IndexSettings, SearchSettings
 from ammtc_qa.backends.local import LocalBackend
+from ammtc_qa.backends.local.store import read_manifest, verify
 from ammtc_qa.qa import QA
-from ammtc_qa.store import read_manifest, verify
 from conftest import ARTICLES, EXTRA_ARTICLE
 
 if sys.platform == "win32":  # pragma: no cover
@@ -50,7 +50,7 @@ import torch
 torch.set_num_threads(1)
 from pathlib import Path
 import ammtc_qa
-from ammtc_qa.embedding import load_embedder
+from ammtc_qa.indexing.embedding import load_embedder
 from ammtc_qa.indexing.build import refresh
 from ammtc_qa.settings import IndexSettings
 
@@ -133,7 +133,7 @@ def write_corpus(folder: Path, files: dict[str, str]) -> Path:
 
 def _documents_of(corpus: Path) -> dict[str, str]:
     """doc id -> cleaned text, as the library reads ``corpus``."""
-    from ammtc_qa.corpus import read_corpus
+    from ammtc_qa.input.corpus import read_corpus
 
     return {d.doc_id: d.text for d in read_corpus(corpus).documents}
 
@@ -332,7 +332,7 @@ def test_builds_killed_at_random_moments_leave_the_previous_index(builder: Build
 POISONED_TQDM_LOCK = """
 import os, signal, sys, time
 from tqdm.std import tqdm
-import ammtc_qa.embedding  # noqa: F401  (registers the fork hook under test)
+import ammtc_qa.indexing.embedding  # noqa: F401  (registers the fork hook under test)
 if sys.argv[1] == "without-hook":
     os.register_at_fork(after_in_child=lambda: tqdm.set_lock(shared))
 shared = tqdm.get_lock()  # the process-shared lock every fork inherits

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 import ammtc_qa
-import ammtc_qa.store
+import ammtc_qa.backends.local.store
 from ammtc_qa import IndexCorruptError, IndexUnavailableError
 from ammtc_qa.backends.local import LocalBackend
+from ammtc_qa.backends.local.store import MANIFEST, VersionWriter, read_live, read_manifest, verify
 from ammtc_qa.cli import main
-from ammtc_qa.embedding import Embedder
-from ammtc_qa.store import MANIFEST, VersionWriter, read_live, read_manifest, verify
+from ammtc_qa.indexing.embedding import Embedder
 from conftest import ARTICLES, build_tiny_index, fake_encode, live_segment, private_copy
 
 PANGOLIN_Q = "How many tonnes of pangolin scales did customs find?"
@@ -107,7 +107,7 @@ def test_load_index_survives_a_build_switching_versions_mid_read(built: tuple[Pa
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, index = built
     first = current(index)
-    real = ammtc_qa.store.file_sha256
+    real = ammtc_qa.backends.local.store.file_sha256
     switched: list[str] = []
 
     def sha256_then_switch(path: Path) -> str:
@@ -115,7 +115,7 @@ def test_load_index_survives_a_build_switching_versions_mid_read(built: tuple[Pa
             switched.append(publish_copy(index))  # the version being verified is replaced and deleted
         return real(path)
 
-    monkeypatch.setattr(ammtc_qa.store, "file_sha256", sha256_then_switch)
+    monkeypatch.setattr(ammtc_qa.backends.local.store, "file_sha256", sha256_then_switch)
     data = load_index(index)
     assert switched and data is not None and data.version.name == switched[0]
 

@@ -19,7 +19,7 @@ import pytest
 from filelock import FileLock
 
 import ammtc_qa
-from ammtc_qa.ingest import ADDED_FILE, CORPUS_LOCK, corpus_writer
+from ammtc_qa.input.ingest import ADDED_FILE, CORPUS_LOCK, corpus_writer
 from conftest import ARTICLES
 
 TESTS = Path(__file__).resolve().parent
@@ -32,7 +32,7 @@ sys.path.insert(0, sys.argv[1])
 import torch
 torch.set_num_threads(1)
 from conftest import fake_encode
-from ammtc_qa.embedding import Embedder
+from ammtc_qa.indexing.embedding import Embedder
 Embedder.encode = fake_encode  # this test is about files, not relevance
 import ammtc_qa
 name, seed, adds, corpora = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]

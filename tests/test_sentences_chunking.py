@@ -12,11 +12,11 @@ import re
 
 import pytest
 
-from ammtc_qa.chunking import Chunk, chunk_document, paragraph_spans
-from ammtc_qa.document import Document
 from ammtc_qa.indexing.build import embed_texts
-from ammtc_qa.sentences import sentence_spans
+from ammtc_qa.indexing.chunking import Chunk, chunk_document, paragraph_spans
+from ammtc_qa.input.document import Document
 from ammtc_qa.settings import IndexSettings
+from ammtc_qa.text.sentences import sentence_spans
 
 # --------------------------------------------------------------------------- sentences
 

@@ -1,6 +1,6 @@
 """Token counts decide chunk sizes: they must match the model tokenizer exactly, uncapped."""
 
-from ammtc_qa.embedding import load_embedder
+from ammtc_qa.indexing.embedding import load_embedder
 
 
 def test_count_tokens_matches_tokenizer_and_is_not_capped() -> None:

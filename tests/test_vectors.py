@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import ammtc_qa
-import ammtc_qa.vectors as vectors_mod
-from ammtc_qa.vectors import VectorIndex, ivf_lists, resolve_kind
+import ammtc_qa.backends.local.vectors as vectors_mod
+from ammtc_qa.backends.local.vectors import VectorIndex, ivf_lists, resolve_kind
 
 KINDS = ["Flat", "HNSW32", "HNSW32,SQ8", "IVF,SQ8", "IVF32,Flat"]
 N, DIM = 2000, 64

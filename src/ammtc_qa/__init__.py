@@ -11,8 +11,6 @@ Heavy dependencies (torch, sentence-transformers, faiss) are imported only when 
 from ._version import __version__
 from .answer import Answer, Passage
 from .backends.filters import Filter
-from .beir import evaluate_beir, load_beir
-from .document import Document
 from .errors import (
     AmmtcQaError,
     CorpusError,
@@ -32,10 +30,12 @@ from .errors import (
     UnknownDocumentError,
     WriterBusyError,
 )
-from .evaluation import EvalReport, evaluate, load_questions
-from .meetings import MeetingProfile, canonical_meeting, find_meetings
+from .evaluation.beir import evaluate_beir, load_beir
+from .evaluation.questions import EvalReport, evaluate, load_questions
+from .input.document import Document
 from .qa import QA, load
 from .settings import DEFAULT_MODEL, IndexSettings, SearchSettings
+from .text.meetings import MeetingProfile, canonical_meeting, find_meetings
 
 __all__ = [
     "QA", "Answer", "Passage", "Document", "MeetingProfile", "IndexSettings", "SearchSettings", "DEFAULT_MODEL",

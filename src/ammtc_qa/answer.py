@@ -34,7 +34,7 @@ class Passage:
 
     @property
     def citation(self) -> str:
-        from .document import citation
+        from .input.document import citation
 
         return citation(self.publisher, self.title, self.doc_id, self.date)
 

@@ -130,7 +130,7 @@ def _check_vector_kind(kind: str) -> None:
     """Refuse a FAISS factory string FAISS cannot parse before anything is read or embedded."""
     import faiss
 
-    from .vectors import resolve_kind
+    from .backends.local.vectors import resolve_kind
 
     resolved = resolve_kind(kind, 1_000_000)
     try:
@@ -252,7 +252,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def _keep_copy(corpus: Path, source: str, doc_id: str) -> str:
     """Keep the article's file (or its line of a ``.jsonl``) under ``KEPT_FOLDER``; where it went."""
-    from .ingest import record_id, split_source
+    from .input.ingest import record_id, split_source
 
     rel, line = split_source(source)
     target = corpus / KEPT_FOLDER / rel
@@ -273,7 +273,7 @@ def _keep_copy(corpus: Path, source: str, doc_id: str) -> str:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from .ingest import split_source
+    from .input.ingest import split_source
 
     qa = _changing(args)
     known = {d.doc_id: d for d in qa.documents()}
@@ -347,13 +347,13 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.beir:
-        from .beir import evaluate_beir
+        from .evaluation.beir import evaluate_beir
 
         metrics = evaluate_beir(args.beir, index_dir=args.index, k=args.k or 100, max_queries=args.max_queries,
                                 model=args.model)
         print(json.dumps(metrics) if args.json else "\n".join(f"{k:10s} {v:.4f}" for k, v in metrics.items()))
         return 0
-    from .evaluation import evaluate, load_questions
+    from .evaluation.questions import evaluate, load_questions
 
     file = args.file
     if file is None:

@@ -22,8 +22,7 @@ from .answer import Answer
 from .backends import factory
 from .backends.base import Store, WritableBackend
 from .backends.filters import Filter
-from .document import Document
-from .embedding import Embedder, load_embedder
+from .backends.local.vectors import resolve_kind
 from .errors import (
     AmmtcQaError,
     CorpusError,
@@ -37,10 +36,11 @@ from .errors import (
 )
 from .indexing.build import refresh as refresh_index
 from .indexing.build import stale_reasons
-from .ingest import IngestReport, Item, apply, corpus_writer, plan_add, plan_remove, plan_update, staging_dir
+from .indexing.embedding import Embedder, load_embedder
+from .input.document import Document
+from .input.ingest import IngestReport, Item, apply, corpus_writer, plan_add, plan_remove, plan_update, staging_dir
 from .ranking import Ranker
 from .settings import DEFAULT_MODEL, IndexSettings, SearchSettings
-from .vectors import resolve_kind
 
 log = logging.getLogger("ammtc_qa")
 MAX_QUESTION_CHARS = 2000
@@ -273,7 +273,7 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     shape and size; their checksums were verified when written), ``"full"`` all checksums,
     ``False`` shapes only.
     vector_kind: the FAISS index of each segment (``"Flat"``, ``"HNSW32"``, ``"IVF,SQ8"``...; see
-    ``ammtc_qa.vectors``); default ``"auto"``, exact search up to 200,000 passages a segment.
+    ``ammtc_qa.backends.local.vectors``); default ``"auto"``, exact search up to 200,000 passages a segment.
     backend: where the index lives (``ammtc_qa.backends.available()``); ``backend_options`` are
     passed to that backend's store (for the local store: none).
     """

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..document import Document
+from ..input.document import Document
 from .filters import DocMeta, Filter
 
 

@@ -37,7 +37,7 @@ class DocMeta:
 
     @property
     def citation(self) -> str:
-        from ..document import citation
+        from ..input.document import citation
 
         return citation(self.publisher, self.title, self.doc_id, self.date)
 

@@ -28,21 +28,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .. import chunking, cleaning, dates, duplicates, html, jsonl, lexical, meetings, sentences
-from .. import corpus as corpus_mod
-from .. import document as document_mod
 from .._version import __version__
 from ..backends.base import ChangeSet, IndexedDocument, IndexedPassage, Store, WritableBackend
 from ..backends.local.backend import FORMAT
-from ..chunking import Chunk, chunk_document
-from ..corpus import METADATA_FILE, FileStamp, read_corpus, read_metadata, stamp_files
-from ..document import Document
-from ..duplicates import ANCHORS, near_copies, shingles, text_hash
-from ..embedding import Embedder
-from ..embedding_cache import Journal, VectorTable, embed_with_cache
 from ..errors import CorpusWarning, IndexUnavailableError
-from ..lexical import tokenize
+from ..input import cleaning, duplicates, html, jsonl
+from ..input import corpus as corpus_mod
+from ..input import document as document_mod
+from ..input.corpus import METADATA_FILE, FileStamp, read_corpus, read_metadata, stamp_files
+from ..input.document import Document
+from ..input.duplicates import ANCHORS, near_copies, shingles, text_hash
 from ..settings import INDEX_FORMAT, IndexSettings
+from ..text import dates, lexical, meetings, sentences
+from ..text.lexical import tokenize
+from . import chunking
+from .chunking import Chunk, chunk_document
+from .embedding import Embedder
+from .embedding_cache import Journal, VectorTable, embed_with_cache
 
 log = logging.getLogger("ammtc_qa")
 

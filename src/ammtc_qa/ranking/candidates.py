@@ -14,7 +14,7 @@ import numpy as np
 
 from ..backends.base import Backend, PassageRecord
 from ..backends.filters import Filter
-from ..document import Document
+from ..input.document import Document
 from ..settings import SearchSettings
 
 

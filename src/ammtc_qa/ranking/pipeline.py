@@ -20,9 +20,9 @@ import numpy as np
 from ..answer import Answer, Passage
 from ..backends.base import Backend
 from ..backends.filters import Filter
-from ..embedding import Embedder
-from ..lexical import question_tokens
+from ..indexing.embedding import Embedder
 from ..settings import SearchSettings
+from ..text.lexical import question_tokens
 from . import candidates, fusion, selection, signals
 from .questions import MeetingCatalog, QuestionMeetings, analyse, unknown_notice
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..backends.filters import DocMeta
-from ..meetings import meetings_in_question
+from ..text.meetings import meetings_in_question
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backends.base import Backend
-from ..duplicates import NEAR_COPY_JACCARD, shingles
+from ..input.duplicates import NEAR_COPY_JACCARD, shingles
 from ..settings import SearchSettings
 from .candidates import Candidates
 from .signals import body_vectors

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..lexical import tokenize
 from ..settings import SearchSettings
+from ..text.lexical import tokenize
 from .candidates import Candidates
 
 

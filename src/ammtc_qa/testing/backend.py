@@ -24,8 +24,8 @@ import numpy as np
 
 from ..backends.base import Backend, ChangeSet, Hits, IndexedDocument, IndexedPassage, PassageRecord
 from ..backends.filters import DocMeta, Filter
-from ..document import Document
-from ..meetings import MeetingProfile
+from ..input.document import Document
+from ..text.meetings import MeetingProfile
 
 WORDS = [f"w{i}" for i in range(60)] + ["ammtc_19", "somtc_20", "drug", "fraud", "cyber", "border"]
 PUBLISHERS = ["VNA", "Bernama", "MPS", None]

@@ -36,10 +36,8 @@ from typing import Any
 import numpy as np
 
 from ..._version import __version__
-from ...document import Document
 from ...errors import IndexCorruptError, UnknownDocumentError
-from ...store import VersionWriter, current_version, read_live, read_manifest, verify, writer_lock
-from ...vectors import is_stale_kind
+from ...input.document import Document
 from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
 from ..filters import DocMeta, Filter
 from .bm25 import Forward, corpus_stats, query_weights, scores_for, segment_scores
@@ -54,6 +52,8 @@ from .segment import (
     segment_digest,
     write_segment,
 )
+from .store import VersionWriter, current_version, read_live, read_manifest, verify, writer_lock
+from .vectors import is_stale_kind
 
 FORMAT = 2
 """On-disk layout of the local store; an index of another format is rebuilt."""
@@ -390,7 +390,7 @@ class _Columns:
 
 
 def _exact_limit() -> int:
-    from ...vectors import EXACT_ALLOWED_LIMIT
+    from .vectors import EXACT_ALLOWED_LIMIT
 
     return EXACT_ALLOWED_LIMIT
 

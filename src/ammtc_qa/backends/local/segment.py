@@ -33,12 +33,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ...document import Document
 from ...errors import IndexCorruptError
-from ...store import MANIFEST, file_sha256, read_manifest, verify
-from ...vectors import VectorIndex
+from ...input.document import Document
 from ..filters import DocMeta
 from .bm25 import Forward, Postings
+from .store import MANIFEST, file_sha256, read_manifest, verify
+from .vectors import VectorIndex
 
 T = TypeVar("T")
 SEGMENTS = "segments"

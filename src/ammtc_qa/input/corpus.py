@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from .dates import check_date_order
+from ..errors import CorpusError, CorpusWarning
+from ..text.dates import check_date_order
 from .document import Document, make_document
-from .errors import CorpusError, CorpusWarning
 
 METADATA_FILE = "metadata.json"
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown"}

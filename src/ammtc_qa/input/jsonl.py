@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 
 def line_error(path: Path, lineno: int, problem: str) -> InvalidInputError:

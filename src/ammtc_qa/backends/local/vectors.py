@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidInputError
+from ...errors import InvalidInputError
 
 FLAT_LIMIT = 200_000
 """Above this many passages, exact search costs more than ~20 ms a question on 2 cores."""

@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidInputError
-from .jsonl import json_objects, line_error
+from ..errors import InvalidInputError
+from ..input.jsonl import json_objects, line_error
 
 __all__ = [
     "EvalReport",

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import IndexCorruptError, IndexUnavailableError, WriterBusyError
+from ...errors import IndexCorruptError, IndexUnavailableError, WriterBusyError
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ammtc_qa.dates import MONTHS, WEEKDAYS, DateMention, find_dates
+from ammtc_qa.text.dates import MONTHS, WEEKDAYS, DateMention, find_dates
 
 __all__ = [
     "MEETING_KINDS",

@@ -6,7 +6,7 @@ same line-level cleaning afterwards that plain-text scrapes get.
 
 from __future__ import annotations
 
-from .errors import CorpusError
+from ..errors import CorpusError
 
 INSTALL_HINT = "pip install trafilatura lxml_html_clean"
 

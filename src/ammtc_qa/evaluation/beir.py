@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import MissingFileError
-from .jsonl import json_objects, line_error
+from ..errors import MissingFileError
+from ..input.jsonl import json_objects, line_error
 
 __all__ = ["MEASURES", "BeirTask", "evaluate_beir", "load_beir", "passages_to_run", "score_run"]
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .sentences import sentence_spans
+from ..text.sentences import sentence_spans
 
 TokenCounter = Callable[[str], int]
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")

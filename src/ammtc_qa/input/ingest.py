@@ -42,10 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .corpus import CORPUS_SUFFIXES, JSONL_FIELDS, METADATA_FILE, content_id, corpus_files, read_corpus
-from .document import Document
-from .duplicates import text_hash
-from .errors import (
+from ..errors import (
     CorpusError,
     CorpusWarning,
     InvalidInputError,
@@ -55,6 +52,9 @@ from .errors import (
     WriterBusyError,
     storage_errors,
 )
+from .corpus import CORPUS_SUFFIXES, JSONL_FIELDS, METADATA_FILE, content_id, corpus_files, read_corpus
+from .document import Document
+from .duplicates import text_hash
 
 ADDED_FILE = "added.jsonl"
 """Where documents given as dicts are kept, one JSON object a line."""

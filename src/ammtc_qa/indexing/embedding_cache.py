@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import storage_errors
+from ..errors import storage_errors
 
 log = logging.getLogger("ammtc_qa")
 

@@ -10,10 +10,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from ..errors import CorpusError
+from ..text.dates import find_dates, parse_dateline
+from ..text.meetings import MeetingProfile, profile_article
 from .cleaning import CleanedText, Removal, clean
-from .dates import find_dates, parse_dateline
-from .errors import CorpusError
-from .meetings import MeetingProfile, profile_article
 
 _BAD_ID = re.compile(r"[\x00-\x1f\x7f]")
 MAX_ID_CHARS = 256

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ModelIntegrityError, ModelNotAvailableError, TruncationWarning
-from .settings import DEFAULT_MODEL
+from ..errors import ModelIntegrityError, ModelNotAvailableError, TruncationWarning
+from ..settings import DEFAULT_MODEL
 
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 """sha256 of upstream sentence-transformers/all-MiniLM-L6-v2 ``model.safetensors``."""

@@ -1,0 +1,1 @@
+"""Language analysis shared by every layer: sentences, BM25 tokens, meetings, dates."""
