@@ -290,10 +290,14 @@ class EdgeEngine:
         self.shard = shard
 
     def dense_dim(self) -> int | None:
-        vectors = self._shard().info().config.vectors if hasattr(self._shard().info(), "config") else None
-        if isinstance(vectors, dict) and DENSE in vectors:
-            return int(vectors[DENSE].size)
-        return None
+        """From the shard's ``edge_config.json`` (``ShardInfo`` does not carry the vector config)."""
+        import json
+
+        try:
+            config = json.loads((self.folder / "edge_config.json").read_text(encoding="utf-8"))
+            return int(config["vectors"][DENSE]["size"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def has_text_index(self) -> bool:
         schema = getattr(self._shard().info(), "payload_schema", None) or {}

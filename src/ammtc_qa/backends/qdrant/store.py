@@ -60,7 +60,7 @@ from ...errors import IndexCorruptError, IndexLockedError, IndexUnavailableError
 from ...store import writer_lock
 from ..base import ChangeSet, Hits, IndexedDocument, PassageRecord
 from ..filters import DocMeta, Filter
-from .engine import TEXT, ClientEngine, Cond, EdgeEngine, Engine, PointId, point_uuid
+from .engine import TEXT, ClientEngine, Cond, EdgeEngine, Engine, PointId, QdrantUnavailableError, point_uuid
 
 log = logging.getLogger("ammtc_qa")
 
@@ -481,38 +481,57 @@ class QdrantBackend:
                                        f"{marker.get('pid')}, started {marker.get('started_at')}) is pending; let it "
                                        "finish, or open the index on that machine to recover it")
             live = store._state_point() or self._point
-            old_next = int(live.get("next_pid", 0))
-            generation = int(live.get("generation", 0)) + 1
-            gone = {d for d in set(change.remove) | {i.document.doc_id for i in change.add} if d in self.directory}
-            new_next = old_next + sum(len(i.passages) for i in change.add)
-            new_ids = {i.document.doc_id for i in change.add}
-            kept_copies = {d: list(c) for d, c in change.copies.items() if d not in new_ids}
-            store.engine.upsert([(MARKER_ID, None, {
-                "kind": "m", "old_next": old_next, "new_next": new_next, "generation": generation,
-                "remove": sorted(gone), "copies": kept_copies, "host": socket.gethostname(), "pid": os.getpid(),
-                "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})])
-            batch: list[tuple[PointId, list[float] | None, dict[str, Any]]] = []
-            pid = old_next
-            for item in change.add:
-                batch.append(_doc_point(item, pid, tuple(change.copies.get(item.document.doc_id, ()))))
-                for position in range(len(item.passages)):
-                    batch.append(_passage_point(item, position, pid))
-                    pid += 1
-                    if len(batch) >= store.options.batch_size:
-                        store.engine.upsert(batch)
-                        batch = []
-            if batch:
-                store.engine.upsert(batch)
-            state = {**self._state, **change.state}
-            dim = self._dim or (int(np.asarray(change.add[0].passages[0].vector).shape[-1]) if change.add else 0)
-            committed = {**live, "kind": "s", "format": FORMAT, "next_pid": new_next, "generation": generation,
-                         "dim": dim, "library_version": __version__,
-                         "state": json.dumps(state, ensure_ascii=False, default=str),
-                         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-            store.engine.upsert([(STATE_ID, None, committed)])
-            store._finish(gone, old_next, kept_copies)
-            point = store._state_point() or committed
+            if int(live.get("generation", 0)) != self.generation:
+                raise IndexLockedError(f"{store.location} changed since this version was opened (generation "
+                                       f"{self.generation} -> {live.get('generation')}); open it again and retry")
+            try:
+                self._write(change, live)
+            except BaseException as exc:
+                try:
+                    marker = store._marker()
+                    if marker is not None:
+                        store._recover(marker)
+                except Exception:
+                    raise QdrantUnavailableError(
+                        f"{store.location}: a change was interrupted ({type(exc).__name__}: {str(exc)[:200]}) and "
+                        "could not be undone; the collection holds a pending change marker, and the next open on "
+                        "this machine rolls it back (or finishes it if it was committed)") from exc
+                raise
+            point = store._state_point() or live
         return QdrantBackend(store, point)
+
+    def _write(self, change: ChangeSet, live: Mapping[str, Any]) -> None:
+        """The ordered steps of a change (see the module docstring); the caller recovers."""
+        store = self.store
+        old_next = int(live.get("next_pid", 0))
+        generation = int(live.get("generation", 0)) + 1
+        gone = {d for d in set(change.remove) | {i.document.doc_id for i in change.add} if d in self.directory}
+        new_next = old_next + sum(len(i.passages) for i in change.add)
+        new_ids = {i.document.doc_id for i in change.add}
+        kept_copies = {d: list(c) for d, c in change.copies.items() if d not in new_ids}
+        store.engine.upsert([(MARKER_ID, None, {
+            "kind": "m", "old_next": old_next, "new_next": new_next, "generation": generation,
+            "remove": sorted(gone), "copies": kept_copies, "host": socket.gethostname(), "pid": os.getpid(),
+            "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})])
+        batch: list[tuple[PointId, list[float] | None, dict[str, Any]]] = []
+        pid = old_next
+        for item in change.add:
+            batch.append(_doc_point(item, pid, tuple(change.copies.get(item.document.doc_id, ()))))
+            for position in range(len(item.passages)):
+                batch.append(_passage_point(item, position, pid))
+                pid += 1
+                if len(batch) >= store.options.batch_size:
+                    store.engine.upsert(batch)
+                    batch = []
+        if batch:
+            store.engine.upsert(batch)
+        state = {**self._state, **change.state}
+        dim = self._dim or (int(np.asarray(change.add[0].passages[0].vector).shape[-1]) if change.add else 0)
+        store.engine.upsert([(STATE_ID, None, {
+            **live, "kind": "s", "format": FORMAT, "next_pid": new_next, "generation": generation, "dim": dim,
+            "library_version": __version__, "state": json.dumps(state, ensure_ascii=False, default=str),
+            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})])
+        store._finish(gone, old_next, kept_copies)
 
 
 def _doc_point(item: IndexedDocument, first_pid: int, copies: tuple[str, ...]
