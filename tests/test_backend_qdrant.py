@@ -169,3 +169,51 @@ def test_incremental_batches_give_the_one_shot_bm25(tmp_path: Path) -> None:
     for tokens in (["w1", "w2"], ["drug", "drug", "fraud"], ["ammtc_19"]):
         np.testing.assert_allclose(inc.lexical_scores(tokens, ids), one.lexical_scores(tokens, ids), rtol=1e-6)
         assert inc.idf(tokens) == one.idf(tokens)
+
+
+# -- through load() and the CLI ------------------------------------------------------------------
+def test_load_builds_answers_and_a_second_client_answers_the_same(make_corpus, fast_encode, tmp_path: Path) -> None:
+    import ammtc_qa
+    from ammtc_qa.qa import QA
+    from ammtc_qa.settings import IndexSettings, SearchSettings
+
+    corpus = make_corpus()
+    where = str(tmp_path / "qdrant")
+    qa = ammtc_qa.load(corpus, tmp_path / "work", backend="qdrant", backend_options={"path": where,
+                                                                                   "collection": "news"})
+    assert qa.info()["backend"] == "qdrant" and "'news'" in qa.info()["store"]
+    first = qa.ask("Where were pangolin scales found?", k=3)
+    assert first.passages and all(qa.document(p.doc_id).text[p.start:p.end] == p.text for p in first.passages)
+    qa.store.engine.close()
+    # another machine: no corpus, no index folder, only the engine
+    store = QdrantStore(tmp_path / "elsewhere", path=where, collection="news")
+    backend = store.open()
+    assert backend is not None
+    other = QA(backend, index_settings=IndexSettings(), search_settings=SearchSettings(),
+               corpus_dir=tmp_path / "absent", index_dir=tmp_path / "elsewhere", store=store)
+    again = other.ask("Where were pangolin scales found?", k=3)
+    assert [(p.doc_id, p.start, p.end, p.text) for p in again.passages] == \
+           [(p.doc_id, p.start, p.end, p.text) for p in first.passages]
+    store.engine.close()
+    # built with other settings: stale, and the error names the collection
+    with pytest.raises(IndexUnavailableError, match=r"'news'.*index settings changed \(chunk_max_tokens\)"):
+        ammtc_qa.load(corpus, tmp_path / "work", backend="qdrant",
+                      backend_options={"path": where, "collection": "news"},
+                      settings=IndexSettings(chunk_max_tokens=150), rebuild="never")
+
+
+def test_cli_flags_reach_the_qdrant_backend(make_corpus, fast_encode, tmp_path: Path, capsys) -> None:
+    from ammtc_qa.cli import main
+
+    corpus = make_corpus()
+    where = tmp_path / "qdrant"
+    assert main(["index", "--corpus", str(corpus), "--index", str(tmp_path / "work"), "--qdrant-path",
+                 str(where), "--qdrant-edge"]) == 0
+    assert "passages" in capsys.readouterr().out
+    assert (where / "edge_config.json").is_file()
+    import gc
+
+    gc.collect()  # the first command's shard (each command is a process of its own in a shell)
+    assert main(["ask", "Where were pangolin scales found?", "--corpus", str(corpus), "--index",
+                 str(tmp_path / "work"), "--qdrant-path", str(where), "--qdrant-edge", "--json", "-k", "2"]) == 0
+    assert "pangolin" in capsys.readouterr().out.lower()

@@ -26,12 +26,29 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", help="corpus folder (default: the shipped corpus)")
     p.add_argument("--index", help="index folder (default: the shipped index, or a cache folder)")
     p.add_argument("--model", help="sentence-transformers model name or local folder")
+    p.add_argument("--backend", default="local", help="where the index lives: local (default) or qdrant")
+    p.add_argument("--qdrant-url", help="Qdrant server URL (api key from $QDRANT_API_KEY); implies --backend qdrant")
+    p.add_argument("--qdrant-path", help="folder of an in-process Qdrant (local mode); implies --backend qdrant")
+    p.add_argument("--qdrant-edge", action="store_true", help="with --qdrant-path: the Qdrant Edge engine")
+    p.add_argument("--qdrant-collection", help="Qdrant collection name (default ammtc_qa)")
 
 
 def _load(args: argparse.Namespace, **kw: object):  # noqa: ANN202 - returns QA
     from .qa import load
 
-    return load(args.corpus, args.index, model=args.model, **kw)  # type: ignore[arg-type]
+    return load(args.corpus, args.index, model=args.model, **_backend(args), **kw)  # type: ignore[arg-type]
+
+
+def _backend(args: argparse.Namespace) -> dict[str, object]:
+    """``backend=`` and ``backend_options=`` of ``load`` from the --backend/--qdrant-* flags."""
+    import os
+
+    options = {k: v for k, v in (("url", args.qdrant_url), ("path", args.qdrant_path),
+                                 ("collection", args.qdrant_collection),
+                                 ("api_key", os.environ.get("QDRANT_API_KEY") if args.qdrant_url else None),
+                                 ("engine", "edge" if args.qdrant_edge else None)) if v}
+    backend = "qdrant" if options else args.backend
+    return {"backend": backend, "backend_options": options} if backend != "local" else {}
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

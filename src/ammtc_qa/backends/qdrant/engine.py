@@ -260,7 +260,9 @@ class EdgeEngine:
             try:
                 self.shard = e.EdgeShard.load(str(self.folder))
             except Exception as exc:
-                raise QdrantUnavailableError(f"{self.address}: cannot be opened ({exc})") from exc
+                busy = " (it is open in another process or client: one at a time per folder)" \
+                    if "WouldBlock" in str(exc) else ""
+                raise QdrantUnavailableError(f"{self.address}: cannot be opened{busy} ({exc})") from exc
 
     def _shard(self) -> Any:
         if self.shard is None:
