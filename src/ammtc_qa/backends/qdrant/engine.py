@@ -95,7 +95,9 @@ def point_uuid(kind: str, key: str) -> str:
 class ClientEngine:
     """A collection reached through ``qdrant_client.QdrantClient`` (server or local mode)."""
 
-    def __init__(self, collection: str, client_options: dict[str, Any]) -> None:
+    def __init__(self, collection: str, client_options: dict[str, Any], shards: int | None = None,
+                 replicas: int | None = None) -> None:
+        self.shards, self.replicas = shards, replicas
         try:
             from qdrant_client import QdrantClient, models
         except ImportError as exc:
@@ -138,7 +140,8 @@ class ClientEngine:
             if self.client.collection_exists(self.collection):
                 self.client.delete_collection(self.collection)
             self.client.create_collection(self.collection, vectors_config={
-                DENSE: m.VectorParams(size=dim, distance=m.Distance.DOT)})
+                DENSE: m.VectorParams(size=dim, distance=m.Distance.DOT)}, shard_number=self.shards,
+                replication_factor=self.replicas)
             self.client.create_payload_index(self.collection, TEXT, m.TextIndexParams(
                 type=m.TextIndexType.TEXT, tokenizer=m.TokenizerType.WORD, lowercase=True,
                 scoring=m.TextScoringParams(type=m.TextScoringType.BM25)))

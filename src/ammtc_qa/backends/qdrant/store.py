@@ -86,6 +86,11 @@ class QdrantOptions:
     exact: bool = False
     """Exact (brute-force) dense search on a server; else HNSW. ``vector_kind="Flat"`` sets it.
     Local mode always searches exactly."""
+    shards: int | None = None
+    """Shards of a new collection on a cluster (None: the server's default, 1). BM25 statistics
+    are per shard in Qdrant: one shard keeps scores equal to a one-machine build."""
+    replicas: int | None = None
+    """Replication factor of a new collection on a cluster (None: the server's default)."""
     cache_passages: int = 65536
     """Passage records (span, sentences, vectors) kept in memory per view; a passage id's
     content never changes, so the cache needs no invalidation."""
@@ -114,10 +119,12 @@ class QdrantStore:
     def __init__(self, index_dir: str | os.PathLike[str], *, verify: bool | str = True,
                  vector_kind: str | None = None, merge_factor: int = 8, min_merge: int = 256,
                  collection: str = "ammtc_qa", engine: str = "client", batch_size: int = 256,
-                 exact: bool | None = None, **client_options: Any) -> None:
+                 exact: bool | None = None, shards: int | None = None, replicas: int | None = None,
+                 **client_options: Any) -> None:
         self.work_dir = Path(index_dir)
         self.options = QdrantOptions(collection=collection, engine=engine, batch_size=batch_size,
-                                     exact=bool(exact) if exact is not None else vector_kind == "Flat")
+                                     exact=bool(exact) if exact is not None else vector_kind == "Flat",
+                                     shards=shards, replicas=replicas)
         if engine == "edge":
             path = client_options.pop("path", None)
             if path is None or client_options:
@@ -125,7 +132,7 @@ class QdrantStore:
                                             f"client options (got {sorted(client_options)})")
             self.engine: Engine = EdgeEngine(path)
         elif engine == "client":
-            self.engine = ClientEngine(collection, client_options)
+            self.engine = ClientEngine(collection, client_options, shards, replicas)
         else:
             raise IndexUnavailableError(f"backend_options engine={engine!r}: use 'client' or 'edge'")
         self.location = self.engine.address
