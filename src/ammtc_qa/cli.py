@@ -106,7 +106,7 @@ def _open(args: argparse.Namespace, *, build: bool, strict: bool = False, force:
 
     if args.corpus is not None and not Path(args.corpus).is_dir():
         raise UsageError(f"corpus folder {args.corpus} does not exist")
-    kw: dict[str, Any] = {"model": args.model, "vector_kind": getattr(args, "vector_kind", None)}
+    kw: dict[str, Any] = {"model": args.model, "vector_kind": getattr(args, "vector_kind", None), **_backend(args)}
     if kw["vector_kind"] is not None:
         _check_vector_kind(kw["vector_kind"])
     if not force:
@@ -137,6 +137,18 @@ def _check_vector_kind(kind: str) -> None:
         faiss.index_factory(64, resolved, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as exc:
         raise UsageError(f"--vector-kind {kind}: not a FAISS index factory string ({VECTOR_KIND_HELP})") from exc
+
+
+def _backend(args: argparse.Namespace) -> dict[str, object]:
+    """``backend=`` and ``backend_options=`` of ``load`` from the --backend/--qdrant-* flags."""
+    import os
+
+    options = {k: v for k, v in (("url", args.qdrant_url), ("path", args.qdrant_path),
+                                 ("collection", args.qdrant_collection),
+                                 ("api_key", os.environ.get("QDRANT_API_KEY") if args.qdrant_url else None),
+                                 ("engine", "edge" if args.qdrant_edge else None)) if v}
+    backend = "qdrant" if options else args.backend
+    return {"backend": backend, "backend_options": options} if backend != "local" else {}
 
 
 # ----------------------------------------------------------------------------- ask and shell
@@ -405,6 +417,13 @@ def _common(p: argparse.ArgumentParser, *, read_only: bool) -> None:
     p.add_argument("--corpus", metavar="FOLDER", help="corpus folder (default: the shipped corpus)")
     p.add_argument("--index", metavar="FOLDER",
                    help="index folder (default: the shipped index; for --corpus, a folder in the user cache)")
+    p.add_argument("--backend", default="local", help="where the index lives: local (default) or qdrant")
+    p.add_argument("--qdrant-url", metavar="URL",
+                   help="Qdrant server URL (api key from $QDRANT_API_KEY); implies --backend qdrant")
+    p.add_argument("--qdrant-path", metavar="FOLDER",
+                   help="folder of an in-process Qdrant (local mode); implies --backend qdrant")
+    p.add_argument("--qdrant-edge", action="store_true", help="with --qdrant-path: the Qdrant Edge engine")
+    p.add_argument("--qdrant-collection", metavar="NAME", help="Qdrant collection name (default ammtc_qa)")
     p.add_argument("--model", metavar="NAME_OR_FOLDER",
                    help="sentence-transformers model: the default all-MiniLM-L6-v2 or a local folder")
     if read_only:

@@ -309,7 +309,7 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     stale = None
     if reasons:
         if rebuild == "never":
-            raise IndexUnavailableError(f"index at {index_path} is not usable: {'; '.join(reasons)}")
+            raise IndexUnavailableError(f"index at {store.location} is not usable: {'; '.join(reasons)}")
         try:
             store, live = _rebuild(corpus_path, store, store_at, settings, reasons, progress, strict,
                                    fall_back=shipped and index_dir is None and backend == "local",

@@ -22,7 +22,9 @@ def register(name: str, factory: Callable[..., Store]) -> None:
 
 
 def available() -> list[str]:
-    return sorted({"local", *_FACTORIES})
+    from importlib.util import find_spec
+
+    return sorted({"local", *_FACTORIES} | ({"qdrant"} if find_spec("qdrant_client") else set()))
 
 
 def factory(name: str) -> Callable[..., Store]:
@@ -30,6 +32,12 @@ def factory(name: str) -> Callable[..., Store]:
         from .local.backend import LocalStore
 
         return LocalStore
+    if name == "qdrant" and name not in _FACTORIES:
+        try:
+            from .qdrant import QdrantStore
+        except ImportError as exc:
+            raise ValueError(f"backend 'qdrant' needs its extra: pip install \"ammtc-qa[qdrant]\" ({exc})") from None
+        register("qdrant", QdrantStore)
     try:
         return _FACTORIES[name]
     except KeyError:

@@ -35,6 +35,14 @@ class DocMeta:
     places: tuple[str, ...] = ()
     meeting_date: dt.date | None = None
 
+    @classmethod
+    def of(cls, doc: Any) -> DocMeta:
+        """The metadata of a ``Document``."""
+        m = doc.meetings
+        return cls(doc_id=doc.doc_id, title=doc.title, date=doc.date, publisher=doc.publisher,
+                   language=doc.language, url=doc.url, source=doc.source, main_meeting=m.main,
+                   meetings=tuple(m.mentioned), places=tuple(m.places), meeting_date=m.date)
+
     @property
     def citation(self) -> str:
         from ..input.document import citation

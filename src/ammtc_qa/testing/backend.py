@@ -87,7 +87,7 @@ class ReferenceBackend:
                 vectors.append(np.asarray(p.vector, dtype=np.float32))
                 svecs.append(np.asarray(p.sentence_vectors, dtype=np.float32))
                 tokens.append(list(p.tokens))
-                metas.append(meta_of(item.document))
+                metas.append(DocMeta.of(item.document))
                 pid += 1
         self._vectors = np.stack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
         self._svecs = svecs
@@ -163,19 +163,13 @@ class ReferenceBackend:
         return (d.document for d in self.docs.values())
 
     def doc_meta(self) -> list[DocMeta]:
-        return [meta_of(d.document) for d in self.docs.values()]
+        return [DocMeta.of(d.document) for d in self.docs.values()]
 
     def copies(self, doc_id: str) -> tuple[str, ...]:
         return ()
 
     def passage_ids(self, doc_id: str) -> list[int]:
         return [r.pid for r in self.records if r.doc_id == doc_id]
-
-
-def meta_of(doc: Document) -> DocMeta:
-    m = doc.meetings
-    return DocMeta(doc.doc_id, doc.title, doc.date, doc.publisher, doc.language, doc.url, doc.source, m.main,
-                   tuple(m.mentioned), tuple(m.places), m.date)
 
 
 def random_filters(seed: int = 0, n: int = 12) -> list[Filter]:

@@ -420,7 +420,7 @@ def new_segment_data(docs: Sequence[IndexedDocument], first_pid: int, dim: int) 
     meta = []
     for item in docs:
         doc = item.document
-        m = _doc_meta(doc).to_json()
+        m = DocMeta.of(doc).to_json()
         m["text_sha"] = item.text_sha
         m["anchors"] = [int(a) for a in item.anchors]
         m["raw_sha"] = item.raw_sha
@@ -435,13 +435,6 @@ def new_segment_data(docs: Sequence[IndexedDocument], first_pid: int, dim: int) 
         keys=np.stack(keys) if keys else np.zeros((0, 32), dtype=np.uint8),
         sentence_keys=np.stack(skeys) if skeys else np.zeros((0, 32), dtype=np.uint8),
         forward=Forward.from_tokens(tokens))
-
-
-def _doc_meta(doc: Document) -> DocMeta:
-    m = doc.meetings
-    return DocMeta(doc_id=doc.doc_id, title=doc.title, date=doc.date, publisher=doc.publisher,
-                   language=doc.language, url=doc.url, source=doc.source, main_meeting=m.main,
-                   meetings=tuple(m.mentioned), places=tuple(m.places), meeting_date=m.date)
 
 
 def _apply(index_dir: Path, base: LocalBackend | None, change: ChangeSet, options: LocalOptions) -> LocalBackend:
