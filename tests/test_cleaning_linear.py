@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ammtc_qa.input import cleaning
-from ammtc_qa.input.cleaning import _DUP_MIN_WORDS, _DUP_SIMILARITY, _SeenParagraphs, clean
+from ammtc_qa.input.cleaning import _DUP_MIN_WORDS, _DUP_SIMILARITY, _SeenParagraphs, clean, pipeline
 
 
 def _is_duplicate_reference(key: tuple[str, ...], seen: list[tuple[str, ...]]) -> bool:
@@ -120,8 +120,8 @@ def test_clean_equals_the_pairwise_and_full_pass_definitions(lines: list[str], m
     raw = "\n".join(lines)
     fast = clean(raw, markdown=markdown)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cleaning, "_mark_duplicates", _mark_duplicates_reference)
-        mp.setattr(cleaning, "_mark_title_case_lines", _mark_title_case_lines_reference)
+        mp.setattr(pipeline, "_mark_duplicates", _mark_duplicates_reference)
+        mp.setattr(pipeline, "_mark_title_case_lines", _mark_title_case_lines_reference)
         reference = clean(raw, markdown=markdown)
     assert fast == reference
 

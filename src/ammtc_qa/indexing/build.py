@@ -83,9 +83,11 @@ def code_fingerprint() -> str:
     chunking, tokenisation, headers): an index built by other code is rebuilt, even when
     settings and corpus are the same."""
     h = hashlib.sha256()
-    for module in (corpus_mod, jsonl, html, cleaning, dates, meetings, document_mod, duplicates, chunking,
-                   sentences, lexical):
-        h.update(Path(str(module.__file__)).read_bytes())
+    files = [Path(str(m.__file__)) for m in (corpus_mod, jsonl, html, dates, meetings, document_mod, duplicates,
+                                             chunking, sentences, lexical)]
+    files += sorted(Path(str(cleaning.__file__)).parent.glob("*.py")) + [cleaning.vocabulary.VOCABULARY_FILE]
+    for file in files:
+        h.update(file.read_bytes())
     h.update(Path(__file__).read_bytes())
     return h.hexdigest()[:16]
 

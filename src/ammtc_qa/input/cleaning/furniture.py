@@ -1,0 +1,113 @@
+"""Per-line furniture rules: what a line is, judged from the line alone.
+
+Buttons, share bars, photo credits and file names, mobile/desktop links, breadcrumbs,
+banners, bylines and datelines are recognisable without looking at their neighbours;
+``_simple_kind`` names the kind of such a line.  The patterns are built from the word
+lists in ``vocabulary.json``; only their structure (separators, anchors) lives here.
+Site notices are matched here too, but are removed only in context (see ``passes``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .datelines import _is_dateline, _is_place_dateline
+from .shapes import _bare_token, _last_char, _words
+from .vocabulary import VOCABULARY, alternation
+
+# A line that is only a photo credit / photo label: "(Photo: VNA)", "Ảnh: TTXVN", "File photo".
+_PHOTO_CREDIT_LINE = re.compile(
+    rf"^[(\[]?\s*{alternation(VOCABULARY['photo_labels'])}"
+    r"\s*(?:(?:[:\-–—]|by|courtesy of)\s*[^.!?]{0,60})?[)\]]?\.?$",
+    re.IGNORECASE,
+)
+
+_IMAGE_FILE = re.compile(
+    rf"^[^\n]{{0,80}}\.{alternation(VOCABULARY['image_extensions'])}$",
+    re.IGNORECASE,
+)
+
+_UI_WORDS = list(VOCABULARY["ui_words"])
+_UI_WORD = alternation(sorted(_UI_WORDS, key=len, reverse=True))
+_UI_SEP = r"[\s|/·•,:\-–—]*"
+# Lines made only of UI words, possibly glued together by the scraper ("ShareFacebook").
+_BUTTON_LINE = re.compile(rf"^{_UI_WORD}(?:{_UI_SEP}{_UI_WORD})*{_UI_SEP}$", re.IGNORECASE)
+
+_MOBILE_LINK = re.compile(
+    rf"^(?:{alternation(VOCABULARY['mobile_link_phrases'])}|"
+    r"(?:switch to|view|go to) (?:the )?(?:mobile|desktop|full) (?:version|site))$",
+    re.IGNORECASE,
+)
+
+# "This portal is under construction": a notice about the site itself. The same words are news in
+# an article ("its new e-visa portal is under construction"), so these fire only where page
+# furniture lives (see passes._mark_site_notices), never on a line that reports what someone said.
+_SITE_NOTICE_PATTERNS = [
+    re.compile(
+        rf"\b{alternation(VOCABULARY['site_nouns_en'])}\b.{{0,60}}?\b{alternation(VOCABULARY['site_states_en'])}",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b{alternation(VOCABULARY['site_nouns_vi'])}\b.{{0,80}}?"
+        rf"(?:đang (?:được )?{alternation(VOCABULARY['site_states_vi'])}|"
+        rf"{alternation(VOCABULARY['site_states_vi_bare'])})",
+        re.IGNORECASE,
+    ),
+]
+_REPORTED_SPEECH = re.compile(rf"\b{alternation(VOCABULARY['reported_speech'])}\b", re.IGNORECASE)
+_BANNER_PATTERNS = [
+    re.compile(r"\bcookies?\b.{0,120}\b(?:use|uses|accept|consent|policy|settings)\b", re.IGNORECASE),
+    re.compile(r"\b(?:use|uses)\b.{0,40}\bcookies?\b", re.IGNORECASE),
+    re.compile(r"\benable javascript\b|\byour browser (?:is|does)\b", re.IGNORECASE),
+    re.compile(rf"^{alternation(VOCABULARY['advertisement_labels'])}$", re.IGNORECASE),
+    re.compile(r"\b(?:subscribe|sign up) (?:to|for) (?:our|the) newsletter\b", re.IGNORECASE),
+]
+_BANNER_MAX_WORDS = 40
+
+_BREADCRUMB = re.compile(rf"^{alternation(VOCABULARY['breadcrumb_roots'])}\s*[>»›/|]", re.IGNORECASE)
+
+_BYLINE_PREFIX = re.compile(
+    rf"^{alternation(VOCABULARY['byline_prefixes'])}\s*(?:[:\-–—]\s*|\s)(?P<rest>\S.*)$",
+    re.IGNORECASE,
+)
+_BYLINE_JOINERS = set(VOCABULARY["byline_joiners"])
+
+
+def _is_byline(text: str) -> bool:
+    """An explicit byline: "By Jane Smith", "Author: Nguyen Van A", "Bài và ảnh: ..."."""
+    m = _BYLINE_PREFIX.match(text)
+    if not m:
+        return False
+    rest = m.group("rest").strip()
+    words = rest.replace(",", " , ").split()
+    if not words or len(words) > 8 or _last_char(rest) in set(".!?…;:"):
+        return False
+    names = [w for w in words if w.lower() not in _BYLINE_JOINERS]
+    return bool(names) and all(_bare_token(w)[:1].isupper() for w in names if _bare_token(w))
+
+
+def _is_banner(text: str) -> bool:
+    if len(_words(text)) > _BANNER_MAX_WORDS:
+        return False
+    return any(p.search(text) for p in _BANNER_PATTERNS)
+
+
+def _simple_kind(text: str) -> str | None:
+    """Kinds decided by the line alone, without looking at its neighbours."""
+    if _MOBILE_LINK.match(text):
+        return "mobile_link"
+    if _BUTTON_LINE.match(text):
+        return "button"
+    if _BREADCRUMB.match(text) and len(_words(text)) <= 15:
+        return "navigation"
+    if _IMAGE_FILE.match(text) and len(_words(text)) <= 4:
+        return "photo_file"
+    if _PHOTO_CREDIT_LINE.match(text):
+        return "photo_marker"
+    if _is_dateline(text) or _is_place_dateline(text):
+        return "dateline"
+    if _is_banner(text):
+        return "banner"
+    if _is_byline(text):
+        return "byline"
+    return None

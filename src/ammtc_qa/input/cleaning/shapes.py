@@ -1,0 +1,83 @@
+"""Line shapes shared by the rules: headline-shaped, Title-Case, name-shaped, sentence ends.
+
+Several rules (teasers, bylines, the title, hard wraps) ask the same questions about the
+shape of a line; answering them in one place keeps the rules consistent with each other.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .vocabulary import VOCABULARY
+
+_SENTENCE_END = ".!?…;:,–—-"
+_SENTENCE_END_SET = frozenset(_SENTENCE_END)
+_CLOSERS = "\"'”’)]»"
+_ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)\s*[\"'”’)\]]*$")
+
+# Words that stay lower-case in English Title Case (AP / Chicago style).
+_SMALL_WORDS = set(VOCABULARY["title_case_small_words"])
+_TITLE_CASE_MAX_WORDS = 12
+_TITLE_MAX_WORDS = 25
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def _last_char(text: str) -> str:
+    stripped = text.rstrip().rstrip(_CLOSERS)
+    return stripped[-1:] if stripped else ""
+
+
+def _looks_like_headline(text: str) -> bool:
+    """A headline: a short line that does not end like a sentence or a lead-in."""
+    n = len(_words(text))
+    return (
+        2 <= n <= _TITLE_MAX_WORDS
+        and _last_char(text) not in set(".…;:,–—-")
+        and any(c.isalpha() for c in text)
+    )
+
+
+def _bare_token(token: str) -> str:
+    return token.strip("\"'“”‘’()[]{}«»,;:!?.")
+
+
+def _is_title_case(text: str) -> bool:
+    """Short Title-Case line without sentence punctuation: the shape of a headline or a name.
+
+    Headlines of *other* stories (related-news cards) and author names have this shape;
+    article sentences almost never do, because most of their content words are lower-case.
+    """
+    words = _words(text)
+    if not 2 <= len(words) <= _TITLE_CASE_MAX_WORDS or _last_char(text) in _SENTENCE_END_SET:
+        return False
+    content = []
+    for w in words:
+        bare = _bare_token(w)
+        if not bare or not any(map(str.isalpha, bare)) or bare[0].isdigit():
+            continue
+        if bare.lower() in _SMALL_WORDS:
+            continue
+        content.append(bare)
+    if len(content) < 2:
+        return False
+    first = _bare_token(words[0])
+    if first and first[0].isalpha() and not first[0].isupper():
+        return False
+    capitalised = sum(1 for w in content if w[0].isupper())
+    return capitalised >= 0.8 * len(content)
+
+
+def _is_name(text: str) -> bool:
+    """2-4 capitalised alphabetic words, no small words: the shape of a person's name."""
+    words = _words(text)
+    if not 2 <= len(words) <= 4:
+        return False
+    for w in words:
+        if w.lower() in _SMALL_WORDS or not w[0].isupper():
+            return False
+        if not all(c.isalpha() or c in "-'’." for c in w):
+            return False
+    return True

@@ -1,0 +1,191 @@
+"""Units: the stripped pieces of lines the rules judge, with their spans in the normalised text.
+
+A unit is a line (or the part of a line between inline photo markers), a Markdown heading
+without its ``#`` marks, and knows whether it continues a hard-wrapped sentence.  The
+helpers here walk units (paragraphs, the article body's bounds, the next kept unit) for the
+context-dependent passes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from .duplicates import _dup_key
+from .shapes import _CLOSERS, _is_title_case, _words
+from .vocabulary import VOCABULARY
+
+# Inline photo markers as CMSs of Vietnamese sites render them ("... officer hinh anh 1Lt. Gen.",
+# "... prevention- ảnh 1.").  Only the position check in _find_inline_markers makes them safe.
+_INLINE_MARKER = re.compile(
+    r"(?:[-–—|]\s*)?(?<!\w)(?:h[iì]nh\s+[aả]nh|ảnh)\s*\d{1,3}(?:\.(?=\s*$))?",
+    re.IGNORECASE,
+)
+
+_BULLET = re.compile(r"^(?:[•·*\-–—▪►◦‣○●■□→]|\d{1,2}[.)])\s*(\S.*)$")
+_BODY_MIN_WORDS = 20  # a paragraph this long is article body, not furniture
+
+# Hard wraps: a line that does not end a sentence, followed on the very next line by one that
+# starts in lower case / with a digit, or after a comma or a word no sentence ends with.
+_WRAP_END_CHARS = ".!?…:;"
+_WRAP_END_CLOSERS = "\"”)]»"
+_WRAP_CONNECTORS = set(VOCABULARY["wrap_connectors"])
+
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})(?=\s|$)[ \t]*")
+_MD_HEADING_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_MD_RULE = re.compile(r"^ {0,3}(?:(?:=[ \t]*){3,}|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
+
+
+@dataclass
+class _Unit:
+    start: int  # span in the normalised text
+    end: int
+    text: str
+    kind: str | None = None
+    group: int | None = None  # units with the same group are reported as one removal
+    heading: bool = False  # a Markdown heading: never part of a hard-wrapped paragraph
+    wrap_next: bool = False  # the next unit is the rest of this one's hard-wrapped paragraph
+    wrap_prev: bool = False
+
+    @property
+    def wrapped(self) -> bool:
+        return self.wrap_next or self.wrap_prev
+
+    # Computed once per unit: several passes ask, and a page can have 50,000 units.
+    @cached_property
+    def title_case(self) -> bool:
+        return _is_title_case(self.text)
+
+    @cached_property
+    def dup_key(self) -> tuple[str, ...]:
+        return _dup_key(self.text)
+
+
+def _strip_span(norm: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and norm[start].isspace():
+        start += 1
+    while end > start and norm[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _find_inline_markers(line: str) -> list[tuple[int, int]]:
+    """Photo markers inside a line, as (start, end) offsets within the line.
+
+    "ảnh 2" is ordinary Vietnamese ("photo 2"), so a match only counts where a CMS would
+    have put a marker: after a dash, glued to the next sentence's capital letter
+    ("hinh anh 1Lt. Gen."), or at the very end of the line.
+    """
+    found = []
+    for m in _INLINE_MARKER.finditer(line):
+        after = line[m.end() : m.end() + 1]
+        dashed = m.group(0)[:1] in "-–—|"
+        glued_capital = after.isalpha() and after.isupper()
+        at_end = not line[m.end() :].strip()
+        if dashed or glued_capital or at_end:
+            found.append((m.start(), m.end()))
+    return found
+
+
+def _split_units(norm: str, markdown: bool = False) -> tuple[list[_Unit | None], list[_Unit]]:
+    """Split the text into units (``None`` stands for a blank line) and inline photo markers.
+
+    With ``markdown``, the ``#`` marks of ATX headings are left out of the unit (its span
+    starts after them) and rule / Setext underline lines count as blank lines.
+    """
+    units: list[_Unit | None] = []
+    markers: list[_Unit] = []
+    pos = 0
+    for line in norm.split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        if not line.strip() or (markdown and _MD_RULE.match(line)):
+            units.append(None)
+            continue
+        piece_start, line_end, heading = 0, len(line), False
+        if markdown and (h := _MD_HEADING.match(line)):
+            piece_start, heading = h.end(), True
+            close = _MD_HEADING_CLOSE.search(line, piece_start)
+            if close:
+                line_end = close.start()
+            if not line[piece_start:line_end].strip(" \t#"):  # "#", "# #": an empty heading
+                units.append(None)
+                continue
+        cuts = [c for c in _find_inline_markers(line[:line_end]) if c[0] >= piece_start]
+        bounds = []
+        for m_start, m_end in cuts:
+            bounds.append((piece_start, m_start))
+            ms, me = _strip_span(norm, line_start + m_start, line_start + m_end)
+            markers.append(_Unit(ms, me, norm[ms:me], "photo_marker"))
+            piece_start = m_end
+        bounds.append((piece_start, line_end))
+        for b_start, b_end in bounds:
+            s, e = _strip_span(norm, line_start + b_start, line_start + b_end)
+            if s < e:
+                units.append(_Unit(s, e, norm[s:e], heading=heading))
+    return units, markers
+
+
+def _is_hard_wrap(norm: str, a: _Unit, b: _Unit, *, first: bool) -> bool:
+    """True when ``b`` is the next line of the sentence ``a`` was cut in (a scraper's hard wrap).
+
+    Only lines separated by exactly one line break qualify; ``a`` must not end a sentence or
+    heading, and ``b`` must start in lower case or with a digit, or follow a comma or a word no
+    sentence ends with ("the", "of", "and").  A digit after the first line of the page is not
+    enough: that line is usually the headline, and "10 arrested ..." a new paragraph.
+    """
+    gap = norm[a.end : b.start]
+    if gap.count("\n") != 1 or gap.strip() or a.heading or b.heading or _BULLET.match(b.text):
+        return False
+    if a.text[-1] in _WRAP_END_CLOSERS or a.text.rstrip(_CLOSERS)[-1:] in _WRAP_END_CHARS:
+        return False
+    start = b.text[0]
+    last_word = a.text.split()[-1]
+    if start.islower() or a.text.endswith(",") or last_word in _WRAP_CONNECTORS:
+        return True
+    return start.isdigit() and not first and not a.title_case
+
+
+def _link_hard_wraps(norm: str, units: list[_Unit]) -> None:
+    for i in range(len(units) - 1):
+        if _is_hard_wrap(norm, units[i], units[i + 1], first=i == 0):
+            units[i].wrap_next = units[i + 1].wrap_prev = True
+
+
+def _paragraphs(units: list[_Unit]) -> list[list[int]]:
+    """Indices of kept units, grouped into paragraphs: runs of kept hard-wrapped lines."""
+    runs: list[list[int]] = []
+    for i, u in enumerate(units):
+        if u.kind is not None:
+            continue
+        if runs and runs[-1][-1] == i - 1 and units[i - 1].wrap_next:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _body_bounds(units: list[_Unit]) -> tuple[int, int]:
+    """Indices of the first and last kept unit that is clearly article body (long paragraph)."""
+    body = [
+        i
+        for run in _paragraphs(units)
+        if sum(len(_words(units[i].text)) for i in run) >= _BODY_MIN_WORDS
+        for i in run
+    ]
+    if not body:
+        return len(units), -1
+    return body[0], body[-1]
+
+
+def _next_kept(units: list[_Unit], i: int) -> int | None:
+    for j in range(i + 1, len(units)):
+        if units[j].kind is None:
+            return j
+    return None
+
+
+
+def _first_kept(units: list[_Unit]) -> int | None:
+    return next((i for i, u in enumerate(units) if u.kind is None), None)
