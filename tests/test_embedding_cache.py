@@ -267,3 +267,25 @@ def test_unchanged_articles_are_not_chunked_again(make_corpus, tmp_path: Path, f
     assert spans_and_vectors(qa) == spans_and_vectors(fresh)
     forced = ammtc_qa.load(corpus, index, rebuild="always")
     assert stats(forced)["articles_chunked"] == 7  # a forced rebuild recomputes all
+
+
+def test_batches_are_of_similar_lengths_but_not_run_longest_first(make_corpus, tmp_path: Path,  # noqa: ANN001
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Little padding per batch, and a progress bar whose first ETA is not inflated by seeing only
+    the longest texts first."""
+    counter = Counter(monkeypatch)
+    lengths: list[list[int]] = []
+    encode = Embedder.encode
+
+    def recording(self: Embedder, texts: list[str], **kwargs: object) -> np.ndarray:
+        lengths.append([len(t) for t in texts])
+        return encode(self, texts, **kwargs)
+
+    monkeypatch.setattr(Embedder, "encode", recording)
+    ammtc_qa.load(make_corpus(many_articles(12)), tmp_path / "index", settings=IndexSettings(batch_size=4))
+    assert counter.texts and len(lengths) > 5
+    ordered = sorted((length for batch in lengths for length in batch), reverse=True)
+    spans = [max(b) - min(b) for b in lengths]
+    assert max(spans) <= ordered[0] - ordered[-1] and sum(spans) < sum(max(b) for b in lengths) / 2  # homogeneous
+    firsts = [max(b) for b in lengths]
+    assert firsts != sorted(firsts, reverse=True)  # not longest first

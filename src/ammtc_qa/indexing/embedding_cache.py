@@ -163,8 +163,9 @@ def embed_with_cache(texts: Sequence[str], embedder: Any, *, previous: VectorTab
 
     ``previous``: vectors already stored for these texts (the articles a change replaces);
     ``resume=False`` ignores the journals of interrupted builds (a forced rebuild recomputes).
-    Returns ``(vectors, keys, stats)``. Texts are embedded longest first (less padding per
-    batch) with one progress bar; each finished batch goes to the journal.
+    Returns ``(vectors, keys, stats)``. Texts are batched by length (less padding per batch), the
+    batches run in a shuffled order (an honest first ETA) under one progress bar; each finished
+    batch goes to the journal.
     """
     keys = text_keys(embedder.name, texts)
     unique, first, inverse = np.unique(keys.view(f"V{KEY_BYTES}").ravel(), return_index=True,
@@ -201,8 +202,11 @@ def _embed_batches(texts: Sequence[str], first: np.ndarray, todo: np.ndarray, uk
                    stats: dict[str, int]) -> None:
     done_before = stats["cached"] + stats["resumed"]
     desc = f"Embedding {len(todo):,} texts" + (f" ({done_before:,} cached)" if done_before else "")
+    # Batches hold texts of similar length (sorted: little padding), but run in a shuffled order: a
+    # bar that saw only the longest texts first would give an ETA several times too long.
+    starts = np.random.default_rng(0).permutation(np.arange(0, len(todo), batch_size))
     with _progress_bar(len(todo), desc, progress) as bar:
-        for lo in range(0, len(todo), batch_size):
+        for lo in starts.tolist():
             rows = todo[lo:lo + batch_size]
             batch = [texts[first[i]] for i in rows]
             vectors = np.asarray(embedder.encode(batch, batch_size=len(batch), progress=False), dtype=np.float32)
