@@ -36,6 +36,7 @@ import numpy as np
 from ...errors import IndexCorruptError
 from ...input.document import Document
 from ..filters import DocMeta
+from . import store
 from .bm25 import Forward, Postings
 from .store import MANIFEST, file_sha256, read_manifest, verify
 from .vectors import VectorIndex
@@ -254,7 +255,7 @@ def write_segment(index_dir: Path, seq: int, data: SegmentData, vector_kind: str
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
         for p in tmp.rglob("*"):
             if p.is_file():
-                _fsync(p)
+                store._fsync(p)
         os.replace(tmp, root / name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -308,9 +309,3 @@ def _save(path: Path, array: np.ndarray) -> None:
     np.save(path, np.ascontiguousarray(array), allow_pickle=False)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
