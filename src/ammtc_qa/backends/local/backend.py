@@ -141,6 +141,7 @@ class LocalBackend:
         self._columns = [_columns(s) for s in segments]
         self.document = lru_cache(maxsize=DOC_CACHE)(self._document)  # type: ignore[method-assign]
         self._masks: OrderedDict[tuple[int, Filter], np.ndarray] = OrderedDict()
+        self._counts: dict[str, int] | None = None
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -199,9 +200,11 @@ class LocalBackend:
 
     @property
     def state(self) -> Mapping[str, Any]:
-        counts = {"documents": len(self.by_doc), "chunks": len(self), "segments": len(self.segments),
-                  "sentences": sum(int(s.sentence_bounds[-1]) for s in self.segments),
-                  "linked_copies": sum(1 for d in self.links if self.copies(d))}
+        if self._counts is None:  # a version never changes: counted once (linked_copies is O(archive))
+            self._counts = {"documents": len(self.by_doc), "chunks": len(self), "segments": len(self.segments),
+                            "sentences": sum(int(s.sentence_bounds[-1]) for s in self.segments),
+                            "linked_copies": sum(1 for d in self.links if self.copies(d))}
+        counts = dict(self._counts)
         return {**self._state, "counts": counts, "version": self.version.name,
                 "built_at": self.manifest.get("built_at"),
                 "vector_kind": ",".join(sorted({s.dense.kind for s in self.segments}))}
