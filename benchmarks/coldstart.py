@@ -37,7 +37,9 @@ import json, time, functools
 t0 = time.perf_counter()
 import ammtc_qa
 t_import = time.perf_counter() - t0
-from ammtc_qa import embedding, qa as qa_mod
+from ammtc_qa import qa as qa_mod
+from ammtc_qa.indexing import embedding
+from ammtc_qa.backends.local.backend import LocalBackend
 parts = {}
 def wrap(owner, name, label):
     f = getattr(owner, name, None)
@@ -51,7 +53,7 @@ def wrap(owner, name, label):
         finally:
             parts[label] = parts.get(label, 0.0) + time.perf_counter() - s
     setattr(owner, name, g)
-wrap(qa_mod, "load_index", "load: read index files (incl. checksum verify)")
+wrap(LocalBackend, "_open_version", "load: open the index version (incl. checksum verify)")
 wrap(qa_mod, "stale_reasons", "load: staleness check (corpus stamps)")
 wrap(embedding, "verify_weights", "first ask: sha256 of model weights")
 wrap(embedding, "load_embedder", "first ask: load embedder (import torch/ST + weights)")

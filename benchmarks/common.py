@@ -257,9 +257,9 @@ def index_settings(index_dir: Path):
     current = index_dir / "CURRENT"
     if not current.is_file():
         return None
-    manifest = index_dir / current.read_text(encoding="utf-8").strip() / "manifest.json"
+    state = index_dir / current.read_text(encoding="utf-8").strip() / "state.json"
     try:
-        stored = json.loads(manifest.read_text(encoding="utf-8")).get("settings") or {}
+        stored = json.loads(state.read_text(encoding="utf-8")).get("settings") or {}
     except (OSError, json.JSONDecodeError):
         return None
     names = {f.name for f in dataclasses.fields(IndexSettings)}

@@ -132,7 +132,8 @@ def latency_md(r: dict) -> list[str]:
     if "error" in r:
         return lines + failed("latency", r)
     lines += [f"{r['calls_each']} calls each of `qa.ask(q, k=5)` and of the floor "
-              "(`embedder.model.encode(q)` + `qa.data.dense.index.search`), interleaved, after a warm-up pass; "
+              "(`embedder.model.encode(q)` + `qa.backend.dense_search(v, 5)`, FAISS through the same store), "
+              "interleaved, after a warm-up pass; "
               f"{r['passages_in_index']} passages in the index.", ""]
     lines += table(["", "ours (ms)", "floor (ms)", "ratio", "goal", "met?"], [
         ["p50", r["ours_p50_ms"], r["floor_p50_ms"], r["ratio_p50"], "≤ 1.3×", r["met"]],
@@ -235,7 +236,7 @@ def scaling_md(r: dict) -> list[str]:
     lines += ["![latency and memory vs corpus size](latency_memory.png)", "",
               "squad-dev paragraphs (sizes above 2,067 repeat them with distinct ids); each size measured in a "
               "fresh process; `ask` p50 over squad-dev questions on that subset, interleaved with the floor "
-              f"(encode + FAISS search). Floor memory (a process holding only the model): "
+              f"(encode + `backend.dense_search`). Floor memory (a process holding only the model): "
               f"{r['floor_model_only_rss_mb']} MiB.", ""]
     rows = [[x["size"], x["passages"], x["ask_p50_ms"], x["floor_p50_ms"], x["ratio_p50"], x["ask_p95_ms"],
              x["rss_after_load_mb"], x["rss_after_first_ask_mb"], x["rss_after_asks_mb"]] for x in r["rows"]]

@@ -1,23 +1,26 @@
-"""Scale: vector index kinds at 10k, 100k and 1M passages; real-text ingestion at 10k.
+"""Scale: the full pipeline at 10k, 100k and 1M passages; vector index kinds on their own.
 
-Two parts, each size and kind measured in its own process (so RSS is that of one job):
+Two parts, each size measured in its own process (so RSS is that of one job):
 
-* **Vector index** (``VectorIndex``, the FAISS part of ``ask``). SYNTHETIC vectors: 384-d unit
-  vectors from a topic / subtopic / noise mixture (``synthetic``), so that neighbourhoods have
-  structure as real sentence embeddings do (uniform random vectors have none and are the worst
-  case for any approximate index; one row measures that too). Queries are new draws from the
-  same mixture. For each kind: build time, size on disk, then a fresh process that loads the
-  index memory-mapped and reports RSS and search latency (k=50, the depth ``ask`` uses) and
-  recall@10 against exact search.
-* **Real text** (squad-dev paragraphs repeated to 10,000 articles, each copy made distinct by
-  a closing line, since identical texts are indexed once): a cold build through the library
-  (read, clean, chunk, embed, write) with texts/s, then adding one article (texts embedded),
-  then ``ask`` p50/p95 with question encoding excluded (the question vectors are computed first
-  and ``encode_query`` returns them).
+* **Store** (default; ``scale_store.py`` says exactly what is real and what is generated):
+  ``QA.ask`` p50/p95 with the question encode excluded against the floor (dense search alone,
+  ``backend.dense_search`` through the same store), the same with the encode on both sides,
+  ``QA.add`` of one article with its embedding timed apart, RSS after opening and after 1,000
+  asks, open time. 10k: real text, real model, built by the library. 100k / 1M: the real 10k
+  store replicated (real text, stand-in vectors), written by the library's segment writer.
+  The largest size is also profiled (cProfile of 100 asks and of one add).
+* **Vector index** (``--vectors``; ``VectorIndex``, the FAISS part alone). SYNTHETIC vectors:
+  384-d unit vectors from a topic / subtopic / noise mixture (``synthetic``), so that
+  neighbourhoods have structure as real sentence embeddings do (one row uses uniform random
+  vectors, the worst case for an approximate index). For each kind: build time, size on
+  disk, then a fresh process that loads the index memory-mapped and reports RSS, search
+  latency (k=50, the depth ``ask`` uses) and recall@10 against exact search. A run without
+  ``--vectors`` keeps the vector rows of the previous ``scale.json``.
 
-    python benchmarks/scale.py                 # everything (~40 min on 2 cores)
-    python benchmarks/scale.py --sizes 10000,100000 --skip-text
-    python benchmarks/scale.py --markdown out.json   # print the RESULTS.md section of a run
+    python benchmarks/scale.py                      # the store part (~30 min on 2 cores)
+    python benchmarks/run_all.py --only scale       # the same, as a section of the suite
+    python benchmarks/scale.py --vectors --skip-store --sizes 10000,100000
+    python benchmarks/scale.py --markdown scale.json   # print the RESULTS.md section of a run
 """
 
 from __future__ import annotations
@@ -184,82 +187,103 @@ def vector_part(sizes: list[int]) -> list[dict[str, object]]:
     return rows
 
 
-# ------------------------------------------------------------------------------ real text
+# ------------------------------------------------------------------------------ store
 
 
-def text_part(n_docs: int = 10_000) -> dict[str, object]:
-    return run_child(["text", str(n_docs)], timeout=4 * 3600)
+STORE_SIZES = [10_000, 100_000, 1_000_000]
+QUICK_STORE_SIZES = [1_000, 10_000, 30_000]
 
 
-def child_text(n_docs: int) -> dict[str, object]:
-    sys.path.insert(0, str(HERE.parent / "src"))
-    import ammtc_qa
-    from ammtc_qa.indexing.embedding import Embedder, load_embedder
+def store_child(args: list[str], timeout: float = 3 * 3600) -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+    out = subprocess.run([sys.executable, str(HERE / "scale_store.py"), *args], capture_output=True, text=True,
+                         timeout=timeout, check=False, env=env)
+    if out.returncode != 0:
+        log(out.stderr[-3000:])
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
-    base = [json.loads(line) for line in (SQUAD / "corpus.jsonl").open(encoding="utf-8") if line.strip()]
-    queries = [json.loads(line)["text"] for line in (SQUAD / "queries.jsonl").open(encoding="utf-8")][:200]
-    corpus, index = WORK / f"text-{n_docs}" / "corpus", WORK / f"text-{n_docs}" / "index"
-    if index.exists():
-        import shutil
 
-        shutil.rmtree(index)
-    corpus.mkdir(parents=True, exist_ok=True)
-    (corpus / "one-more.txt").unlink(missing_ok=True)
-    with open(corpus / "corpus.jsonl", "w", encoding="utf-8") as f:
-        for i in range(n_docs):
-            d = base[i % len(base)]
-            copy = i // len(base)
-            text = d["text"] + (f"\n\nArchive copy {copy} of this report." if copy else "")
-            f.write(json.dumps({"id": f"{d['_id']}~{copy}", "title": d.get("title") or None, "text": text}) + "\n")
-    load_embedder()
-    counted = {"texts": 0}
-    real = Embedder.encode
+def store_part(sizes: list[int], quick: bool) -> dict[str, object]:
+    """The real store first (built once, then reused while current), then each size prepared
+    and measured in a process of its own; the largest one profiled."""
+    from scale_store import FLOOR_RSS, QUICK_ARTICLES, REAL_ARTICLES
 
-    def encode(self: Embedder, texts: list[str], **kw: object) -> np.ndarray:
-        counted["texts"] += len(texts)
-        return real(self, texts, **kw)
-
-    Embedder.encode = encode  # type: ignore[method-assign]
+    articles = QUICK_ARTICLES if quick else REAL_ARTICLES
+    log(f"store: real store of {articles:,} articles (built once, then reused)")
     t = time.perf_counter()
-    qa = ammtc_qa.load(corpus, index, progress=False)
-    build_s = time.perf_counter() - t
-    info = qa.info()
-    stats = qa.data.manifest["embedding"]
-    result: dict[str, object] = {
-        "articles": info["documents"], "passages": info["chunks"], "sentences": info["sentences"],
-        "build_s": round(build_s, 1), "articles_per_s": round(info["documents"] / build_s, 1),
-        "texts_embedded": stats["embedded"], "texts_cached": stats["unique"] - stats["embedded"],
-        "embedded_per_s": round(stats["embedded"] / build_s, 1), "vector_kind": info["vector_kind"],
-        "index_mb": round(sum(p.stat().st_size for p in qa.data.version.rglob("*") if p.is_file()) / 2**20, 1),
-        "build_rss": rss()}
-    new = WORK / "one-more.txt"
-    new.write_text("Police in Da Nang seized 300 kg of synthetic drugs hidden in tea packets on Friday, "
-                   "officials said.\n\nThe haul, bound for Australia, was the largest this year. Four "
-                   "suspects were arrested.\n", encoding="utf-8")
-    counted["texts"] = 0
-    t = time.perf_counter()
-    qa.add(new)
-    result["add_one_s"] = round(time.perf_counter() - t, 1)
-    result["add_one_texts_embedded"] = counted["texts"]
-    memo: dict[str, np.ndarray] = {}
-    real_query = Embedder.encode_query
-
-    def encode_query(self: Embedder, text: str) -> np.ndarray:  # question encoding excluded from timings
-        if text not in memo:
-            memo[text] = real_query(self, text)
-        return memo[text]
-
-    Embedder.encode_query = encode_query  # type: ignore[method-assign]
-    for q in queries:  # warm-up pass: encodes every question once
-        qa.ask(q, k=5)
-    times = []
-    for q in queries:
+    real = store_child(["real", str(articles)])
+    real["step_s"] = round(time.perf_counter() - t, 1)
+    log(f"  {real}")
+    rows = []
+    if "error" in real:
+        return {"real": real, "rows": rows}
+    for i, size in enumerate(sizes):
         t = time.perf_counter()
-        qa.ask(q, k=5)
-        times.append((time.perf_counter() - t) * 1000)
-    result.update({"ask_p50_ms": round(pct(times, 50), 1), "ask_p95_ms": round(pct(times, 95), 1),
-                   "serve_rss": rss()})
-    return result
+        if i == 0:  # the smallest size is the real store itself (a fresh copy: the adds change it)
+            prepared = store_child(["copy-real", str(articles)])
+            size = int(real["passages"])
+        else:
+            prepared = store_child(["generate", str(size), str(articles)])
+            if "error" in prepared:
+                rows.append({"passages": size, "error": prepared["error"]})
+                continue
+            size = int(prepared["passages"])
+        prepared["prepare_s"] = round(time.perf_counter() - t, 1)
+        log(f"store: {size:,} passages prepared in {prepared['prepare_s']}s; measuring")
+        t = time.perf_counter()
+        measured = store_child(["measure", str(size), *(["profile"] if i == len(sizes) - 1 else [])])
+        row = {"target": sizes[i], "real": i == 0, "prepared": prepared, **measured,
+               "measure_s": round(time.perf_counter() - t, 1)}
+        log(f"  {({k: v for k, v in row.items() if not k.endswith('profile')})}")
+        rows.append(row)
+    floor = subprocess.run([sys.executable, "-c", FLOOR_RSS], text=True, capture_output=True, check=False)
+    floor_rss = json.loads(floor.stdout.strip().splitlines()[-1])["rss_mb"] if floor.returncode == 0 else None
+    return {"real": real, "rows": rows, "floor_model_only_rss_mb": floor_rss}
+
+
+def plot_store(store: dict[str, object], png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in store["rows"] if "error" not in r]
+    if not rows:
+        return
+    x = [r["passages"] for r in rows]
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 4.4))
+    a.plot(x, [r["ask_p50_ms"] for r in rows], "o-", label="QA.ask p50 (encode excluded)")
+    a.plot(x, [r["ask_p95_ms"] for r in rows], "o:", label="QA.ask p95 (encode excluded)", alpha=0.7)
+    a.plot(x, [r["floor_p50_ms"] for r in rows], "s--", label="floor: dense_search p50")
+    a.plot(x, [r["ask_enc_p50_ms"] for r in rows], "^-", label="QA.ask p50, encode included")
+    a.plot(x, [r["floor_enc_p50_ms"] for r in rows], "v--", label="floor: encode + dense_search p50")
+    a.axhline(50, color="red", lw=0.8, ls=":", label="goal at 1M: 50 ms")
+    a.set_title("Ask latency")
+    a.set_ylabel("ms per question")
+    b.plot(x, [r["add_median_s"] for r in rows], "o-", label="QA.add one article (median of 3)")
+    b.plot(x, [r["add_minus_embed_median_s"] for r in rows], "s--", label="add minus its embedding")
+    b.plot(x, [r["add_embed_median_s"] for r in rows], "^:", label="its embedding")
+    b.axhline(1.0, color="red", lw=0.8, ls=":", label="goal: 1 s + embedding")
+    b.set_title("Add one article")
+    b.set_ylabel("seconds")
+    c.plot(x, [r["rss_after_open_mb"] for r in rows], "o-", label="RSS after open")
+    c.plot(x, [r["rss_after_asks_mb"] for r in rows], "s-", label=f"RSS after {rows[0]['asks']} asks")
+    if store.get("floor_model_only_rss_mb"):
+        c.axhline(store["floor_model_only_rss_mb"], color="grey", ls="--", label="floor: model only")
+    c.axhline(1536, color="red", lw=0.8, ls=":", label="goal at 1M: 1.5 GB")
+    c.set_title("Resident memory")
+    c.set_ylabel("MiB")
+    for ax in (a, b, c):
+        ax.set_xscale("log")
+        ax.set_xlabel("passages in the store")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7)
+    fig.suptitle("ammtc-qa at 10k (real), 100k and 1M (real text replicated, stand-in vectors) passages", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
 
 
 # ------------------------------------------------------------------------------ report
@@ -269,15 +293,119 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def markdown(result: dict[str, object]) -> str:
-    lines = ["## Scale", "",
-             f"`benchmarks/scale.py`, one run on {result['machine']} (load average at start "
-             f"{result['load_at_start']}, at end {result.get('load_at_end')}; other jobs were running).", "",
-             "### Vector index (synthetic vectors)", "",
+NOTES = HERE / "scale_notes.md"
+"""Hand-written analysis of the last full run (bottlenecks found by the profiles), appended to
+the section: it names the run it analyses, so it visibly goes stale when the numbers change."""
+
+
+def _mark(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def _parts(r: dict, when: str) -> str:
+    p = r.get(f"rss_after_{when}_parts") or {}
+    return f"heap {p.get('anon_mb')} + mapped files {p.get('file_mb')}"
+
+
+def store_markdown(store: dict[str, object]) -> list[str]:
+    rows = [r for r in store.get("rows", []) if "error" not in r]
+    real = store.get("real", {})
+    lines = ["### Full pipeline at 10k, 100k and 1M passages", ""]
+    if "error" in real or not rows:
+        return lines + [f"error: {real.get('error') or [r.get('error') for r in store.get('rows', [])]}", ""]
+    small, big = rows[0], rows[-1]
+    lines += [
+        "![ask latency, add latency and memory against corpus size](scale.png)", "",
+        "What was real and what was generated:", "",
+        f"- **{small['passages']:,} passages: everything real.** {real['articles']:,} articles = the 2,067 "
+        "squad-dev paragraphs repeated (distinct ids; each repeat ends with a distinct closing line, since the "
+        "library indexes an identical text once), built by `ammtc_qa.load` (read, clean, chunk, tokenise, embed "
+        f"{real['passages']:,} passages + {real['sentences']:,} sentences with all-MiniLM-L6-v2 on CPU, write), "
+        "questions encoded by the same model.",
+        "- **Larger sizes: real text, generated store.** That real store's one segment replicated by "
+        "`benchmarks/scale_store.py generate`: the real documents, passages, sentence spans, BM25 term counts, "
+        "cache keys and near-copy links of each copy are those of the 10k build, with new document ids; "
+        "GENERATED: passage vectors = the real ones + Gaussian noise (σ = 0.025 per dimension, renormalised; "
+        "cosine ≈ 0.9 to the original), sentence vectors copied unchanged, text hashes made distinct per copy. "
+        "Written by the library's `write_segment` (BM25 postings, FAISS `auto` kind, checksums) and committed "
+        "by its version writer, with a build state whose corpus stamps match the corpus files written beside it "
+        "(one `.jsonl` per copy), so the library sees a current index of a real corpus folder.",
+        "- **Measured through the library only**, one process per size: `ammtc_qa.load(corpus, index, "
+        "rebuild=\"never\")`, `QA.ask(q)` (k=5, default settings), `QA.add(path)` of a `.txt` news article "
+        f"(copied into the corpus folder, refreshed, one new segment and version). {big['questions']} squad-dev "
+        "questions cycled; their vectors computed before timing and returned by `encode_query` (encode "
+        f"excluded). Floor = `qa.backend.dense_search(v, {5})` (FAISS through the same store) timed interleaved "
+        f"with the asks ({big['asks']} each). Encode included: `QA.ask` with the real `encode_query` against "
+        f"`model.encode(q)` + `dense_search`, {big['encoded_pairs']} pairs interleaved.", ""]
+    goals = []
+    ratio_1m = big["add_minus_embed_median_s"] / small["add_minus_embed_median_s"]
+    for r in rows:
+        if r["passages"] <= 150_000:
+            goals.append([f"ask ≤ 1.3× floor at {r['passages']:,} (encode included both sides, p50)",
+                          f"{r['ask_enc_p50_ms']} ms vs {r['floor_enc_p50_ms']} ms", f"{r['ratio_enc_p50']}×",
+                          _mark(r["ratio_enc_p50"] <= 1.3)])
+            goals.append(["  the same, encode excluded (ask vs dense search alone, p50)",
+                          f"{r['ask_p50_ms']} ms vs {r['floor_p50_ms']} ms", f"{r['ratio_p50']}×",
+                          _mark(r["ratio_p50"] <= 1.3)])
+    goals += [
+        [f"ask p50 ≤ 50 ms, encode excluded, at {big['passages']:,}", f"{big['ask_p50_ms']} ms "
+         f"(p95 {big['ask_p95_ms']})", f"floor {big['floor_p50_ms']} ms", _mark(big["ask_p50_ms"] <= 50)],
+        ["add one article ≤ 1 s + its embedding, at every size",
+         ", ".join(f"{r['add_minus_embed_median_s']} s" for r in rows) + " (+ "
+         + ", ".join(f"{r['add_embed_median_s']} s" for r in rows) + " embedding)", "",
+         _mark(all(r["add_minus_embed_median_s"] <= 1.0 for r in rows))],
+        [f"add flat: (add − embedding) at {big['passages']:,} / at {small['passages']:,} ≤ 1.5",
+         f"{big['add_minus_embed_median_s']} / {small['add_minus_embed_median_s']} s", f"{ratio_1m:.2f}×",
+         _mark(ratio_1m <= 1.5)],
+        [f"RSS after open ≤ 1.5 GB at {big['passages']:,}", f"{big['rss_after_open_mb']} MiB ({_parts(big, 'open')})",
+         "", _mark(big["rss_after_open_mb"] <= 1536)],
+        [f"RSS after {big['asks']} asks ≤ 1.5 GB at {big['passages']:,} (model loaded)",
+         f"{big['rss_after_asks_mb']} MiB ({_parts(big, 'asks')})",
+         f"model alone {store.get('floor_model_only_rss_mb')} MiB",
+         _mark(big["rss_after_asks_mb"] <= 1536)],
+        [f"open ≤ 2 s at {big['passages']:,}", f"{big['open_s']} s", "", _mark(big["open_s"] <= 2.0)]]
+    lines += ["| goal | measured | ratio / reference | met? |", "|---|---|---|---|"]
+    lines += [f"| {' | '.join(map(str, g))} |" for g in goals]
+    lines += ["", "| passages | documents | FAISS kind | open s (load / store / Ranker) | ask p50 / p95 ms "
+              "| floor p50 / p95 ms | ratio p50 | with encode: ask / floor p50 ms | ratio | add s (3 articles) "
+              "| of which embedding s | texts embedded | RSS MiB: open / model / after asks | peak |",
+              "|---:|---:|---|---|---|---|---:|---|---:|---|---|---:|---|---:|"]
+    for r in rows:
+        lines.append(
+            f"| {r['passages']:,}{' (real)' if r['real'] else ''} | {r['documents']:,} | {r['vector_kind']} "
+            f"| {r['open_s']} / {r['store_open_s']} / {r['ranker_init_s']} | {r['ask_p50_ms']} / {r['ask_p95_ms']} "
+            f"| {r['floor_p50_ms']} / {r['floor_p95_ms']} | {r['ratio_p50']} | {r['ask_enc_p50_ms']} / "
+            f"{r['floor_enc_p50_ms']} | {r['ratio_enc_p50']} | {', '.join(str(a['add_s']) for a in r['adds'])} "
+            f"| {', '.join(str(a['embed_s']) for a in r['adds'])} | {r['adds'][0]['texts_embedded']} "
+            f"| {r['rss_after_open_mb']} / {r['rss_after_model_mb']} / {r['rss_after_asks_mb']} | {r['peak_rss_mb']} |")
+    def prep(r: dict) -> str:
+        if r["real"]:
+            return f"real build or reuse {real['load_or_build_s']} s this run, then copied"
+        g = r["prepared"]
+        return f"generated in {g.get('generate_s')} s (index {g.get('index_mb')} MB, corpus {g.get('corpus_mb')} MB)"
+
+    lines += ["", "Preparation: " + "; ".join(f"{r['passages']:,}: {prep(r)}" for r in rows)
+              + ". Every added article was found by the next ask: "
+        + _mark(all(a["found_by_ask"] for r in rows for a in r["adds"])) + ".", ""]
+    for key, title in (("ask_profile", "ask"), ("add_profile", "add")):
+        prof = big.get(key)
+        if prof:
+            lines += [f"Profile of {title} at {big['passages']:,} (cProfile, {prof.get('asks', 1)} call(s), "
+                      f"{prof['total_s']} s in all; top by cumulative time):", "",
+                      "| function | calls | cumulative s | share | own s |", "|---|---:|---:|---:|---:|"]
+            lines += [f"| `{x['function']}` | {x['calls']} | {x['cumtime_s']} | {x['cum_share']:.0%} "
+                      f"| {x['tottime_s']} |" for x in prof["by_cumtime"][:14]]
+            lines.append("")
+    return lines
+
+
+def vector_markdown(result: dict[str, object]) -> list[str]:
+    lines = ["### Vector index alone (synthetic vectors)", "",
              "SYNTHETIC 384-d unit vectors (topic / subtopic / noise mixture; `uniform` rows: uniform random "
              "vectors, the worst case for approximate search). Search = `VectorIndex.search` for k=50 (the depth "
              "`ask` uses), one query at a time, in a fresh process that loads the index memory-mapped; "
-             "recall@10 against exact search over the same vectors, 500 queries.", "",
+             "recall@10 against exact search over the same vectors, 500 queries"
+             f"{'' if result.get('vectors_run') else ' (rows kept from an earlier `--vectors` run)'}.", "",
              "| passages | vectors | kind | build s | disk MB | RSS after load MB | RSS after queries MB "
              "| search p50 ms | p95 ms | recall@10 |",
              "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -289,33 +417,32 @@ def markdown(result: dict[str, object]) -> str:
         lines.append(f"| {r['passages']:,} | {r['vectors']} | {r['kind']} | {r['build_s']} | {r['disk_mb']} | "
                      f"{r['rss_after_load']} | {r['rss_after_queries']} | {r['search_p50_ms']} | "
                      f"{r['search_p95_ms']} | {r['recall_at_10']} |")
-    text = result.get("text")
-    if text:
-        lines += ["", "### Real text: ingestion and ask at 10,000 articles", ""]
-        if "error" in text:
-            lines.append(f"error: {text['error']}")
-        else:
-            lines += [
-                f"squad-dev paragraphs repeated to {text['articles']:,} articles (distinct ids; each repeat ends "
-                "with a distinct line, since identical texts are indexed once), all-MiniLM-L6-v2 on CPU.", "",
-                "| articles | passages | sentences | cold build s | articles/s | texts (passages + sentences) "
-                "| distinct texts embedded | embedded/s | index MB | add 1 article s | texts embedded for it "
-                "| ask p50 ms | ask p95 ms | RSS MB |",
-                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-                f"| {text['articles']:,} | {text['passages']:,} | {text['sentences']:,} | {text['build_s']} | "
-                f"{text['articles_per_s']} | {text['passages'] + text['sentences']:,} | {text['texts_embedded']:,} | "
-                f"{text['embedded_per_s']} | {text['index_mb']} | {text['add_one_s']} | "
-                f"{text['add_one_texts_embedded']} | {text['ask_p50_ms']} | {text['ask_p95_ms']} | "
-                f"{text['serve_rss']['rss_mb']} |"]
-    lines += ["", *result.get("notes", [])]
+    return lines + ["", *result.get("vector_notes", []), ""]
+
+
+def markdown(result: dict[str, object]) -> str:
+    lines = ["## Scale", "",
+             f"`benchmarks/scale.py` (`python benchmarks/run_all.py --only scale`), one run on {result['machine']}, "
+             f"{result.get('date', '')} (load average at start {result['load_at_start']}, at end "
+             f"{result.get('load_at_end')}; other engineers' jobs shared the 2 cores, so compare the ratios), "
+             f"library commit {result.get('commit', '?')}.", ""]
+    if result.get("store"):
+        lines += store_markdown(result["store"])
+        if NOTES.is_file():
+            lines += [NOTES.read_text(encoding="utf-8").strip(), ""]
+    if result.get("vectors"):
+        lines += vector_markdown(result)
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", default="10000,100000,1000000")
-    p.add_argument("--skip-text", action="store_true")
-    p.add_argument("--skip-vectors", action="store_true")
+    p.add_argument("--sizes", help="store sizes in passages (default 10000,100000,1000000); with --vectors, "
+                                   "the vector index sizes too")
+    p.add_argument("--vectors", action="store_true", help="also measure the vector index kinds alone")
+    p.add_argument("--skip-store", action="store_true")
+    p.add_argument("--quick", action="store_true", help="a smoke run: 1,000 real articles, 10k and 30k")
+    p.add_argument("--full", action="store_true", help=argparse.SUPPRESS)  # run_all passes it to every section
     p.add_argument("--out", default=str(HERE / "scale.json"))
     p.add_argument("--markdown", metavar="JSON", help="print the RESULTS.md section of a saved run and exit")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -324,27 +451,35 @@ def main() -> None:
         what, *rest = args.child
         if what == "build":
             res = child_build(int(rest[0]), rest[1], bool(int(rest[2])))
-        elif what == "serve":
-            res = child_serve(int(rest[0]), rest[1], rest[2], bool(int(rest[3])))
         else:
-            res = child_text(int(rest[0]))
+            res = child_serve(int(rest[0]), rest[1], rest[2], bool(int(rest[3])))
         print(json.dumps(res))
         return
     if args.markdown:
         print(markdown(json.loads(Path(args.markdown).read_text())))
         return
     WORK.mkdir(parents=True, exist_ok=True)
+    canonical = HERE / ("scale-quick.json" if args.quick else "scale.json")
+    previous = json.loads(canonical.read_text()) if canonical.is_file() else {}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True, capture_output=True,
+                            check=False).stdout.strip()
     result: dict[str, object] = {"machine": f"{os.cpu_count()} cores, {os.uname().machine}",
-                                 "load_at_start": round(os.getloadavg()[0], 1), "notes": []}
-    if not args.skip_text:
-        log("text: 10,000 articles")
-        result["text"] = text_part()
-        log(f"  {result['text']}")
-        Path(args.out).write_text(json.dumps(result, indent=1))
-    if not args.skip_vectors:
-        result["vectors"] = vector_part([int(s) for s in args.sizes.split(",")])
+                                 "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": commit,
+                                 "load_at_start": round(os.getloadavg()[0], 1),
+                                 "vectors": previous.get("vectors", []),
+                                 "vector_notes": previous.get("vector_notes", previous.get("notes", [])),
+                                 "store": previous.get("store") if args.skip_store else None}
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else None
+    if not args.skip_store:
+        result["store"] = store_part(sizes or (QUICK_STORE_SIZES if args.quick else STORE_SIZES), args.quick)
+        plot_store(result["store"], HERE / ("scale-quick.png" if args.quick else "scale.png"))
+    if args.vectors:
+        result["vectors"] = vector_part(sizes or [10_000, 100_000, 1_000_000])
+        result["vectors_run"] = True
     result["load_at_end"] = round(os.getloadavg()[0], 1)
-    Path(args.out).write_text(json.dumps(result, indent=1))
+    text = json.dumps(result, indent=1, default=str)
+    canonical.write_text(text)
+    Path(args.out).write_text(text)
     print(markdown(result))
 
 

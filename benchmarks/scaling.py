@@ -91,10 +91,10 @@ def do_measure(size: int, n_queries: int) -> dict[str, object]:
     mem_load = rss_mb()["rss_mb"]
     qa.ask(queries[0][1], k=5)
     mem_first = rss_mb()["rss_mb"]
-    model, faiss_index = qa._searcher.embedder.model, qa.data.dense.index
+    model, backend = qa._ranker.embedder.model, qa.backend
 
     def floor(q: str) -> None:
-        faiss_index.search(np.asarray(model.encode(q), dtype=np.float32).reshape(1, -1), 5)
+        backend.dense_search(np.asarray(model.encode(q), dtype=np.float32), 5)
 
     for _, q in queries[:WARMUP]:
         qa.ask(q, k=5)

@@ -33,3 +33,36 @@ class TestLocalHNSW(BackendContract):
 
     def build(self, docs, tmp_path: Path) -> LocalBackend:
         return LocalStore(tmp_path / "index", vector_kind="HNSW32").create(ChangeSet(add=docs, state=STATE))
+
+
+def test_versions_in_one_process_share_unchanged_segments(tmp_path: Path) -> None:
+    """Opening the live version again, or the version a change commits, reuses the segments this
+    process already has open (they never change) instead of parsing them again; answers are
+    those of a store opened from scratch."""
+    import gc
+
+    import numpy as np
+
+    from ammtc_qa.backends.local import backend as local
+    from ammtc_qa.testing.backend import synthetic_documents
+
+    docs = synthetic_documents(12, seed=3)
+    store = LocalStore(tmp_path / "index", min_merge=1000)
+    first = store.create(ChangeSet(add=docs[:10], state=STATE))
+    again = store.open()
+    assert again is not None and again.segments[0] is first.segments[0]
+    after = first.apply(ChangeSet(add=docs[10:], remove={docs[0].document.doc_id}))
+    assert len(after.segments) == 2 and after.segments[0] is first.segments[0]
+    assert docs[0].document.doc_id not in after.by_doc and docs[11].document.doc_id in after.by_doc
+    del first, again, after
+    gc.collect()
+    assert not local._OPEN_SEGMENTS  # nothing is kept alive once no version uses it
+    fresh = store.open()
+    assert fresh is not None
+    live = [p for d in fresh.by_doc for p in fresh.passage_ids(d)]
+    records = fresh.passages(live)
+    assert [r.pid for r in records] == live
+    for r in records:
+        text = fresh.document(r.doc_id).text
+        assert all(r.start <= a < b <= r.end for a, b in r.sentences) and text[r.start:r.end]
+    assert np.array_equal(fresh.vectors(live[:3]), fresh.vectors(live[:3]))

@@ -1,4 +1,4 @@
-"""Tests for ammtc_qa.evaluation.questions with a fake QA object: no model, no index, no corpus.
+"""Tests for ammtc_qa.evaluation with a fake QA object: no model, no index, no corpus.
 
 Every expected number below is worked out by hand from the canned passages, so a change
 in a metric's definition shows up as a failing test rather than a silently moved score.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ammtc_qa.evaluation.questions import (
+from ammtc_qa.evaluation import (
     EvalReport,
     Question,
     evaluate,

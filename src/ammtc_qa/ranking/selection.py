@@ -13,6 +13,7 @@ runs twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -99,7 +100,16 @@ def _containing_copies(c: Candidates, i: int, backend: Backend) -> list[str]:
 
 def contained(a: str, b: str) -> float:
     """Share of ``a``'s word 5-grams that also occur in ``b``."""
-    sa = shingles(a)
+    sa = _shingles(a)
     if not len(sa):
         return float(" ".join(a.split()) in " ".join(b.split()))
-    return len(np.intersect1d(sa, shingles(b), assume_unique=True)) / len(sa)
+    return len(np.intersect1d(sa, _shingles(b), assume_unique=True)) / len(sa)
+
+
+@lru_cache(maxsize=4096)
+def _shingles(text: str) -> np.ndarray:
+    """``shingles``, cached: the same chosen passages and linked copies recur across questions,
+    and hashing a whole article's 5-grams at every ask was a quarter of its time (benchmarks/scale.py)."""
+    out = shingles(text)
+    out.flags.writeable = False
+    return out

@@ -22,9 +22,11 @@ already mapped them keeps reading them).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 import os
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -62,6 +64,12 @@ VERIFY_BYTES = 256 << 20
 size at open, and by checksum only with ``verify="full"`` (hashing gigabytes at every open
 would cost seconds; their checksums were verified when they were written)."""
 DOC_CACHE = 4096
+_OPEN_SEGMENTS: weakref.WeakValueDictionary[Path, Segment] = weakref.WeakValueDictionary()
+"""Segments some version in this process has open, by folder. A segment never changes once
+written (its name is unique and its manifest checksum is checked against the version at every
+open), so the version a change commits, or the same version opened again by the next refresh,
+reuses them instead of parsing every segment's document table again: at 1M passages that parse
+was most of the time of adding one article (benchmarks/scale.py)."""
 
 
 @dataclass(frozen=True)
@@ -121,15 +129,19 @@ class LocalBackend:
         self.stats = corpus_stats([s.postings for s in segments], self._dead_rows, self.k1, self.b)
         self._first_pid = np.array([int(s.pids[0]) if len(s) else 0 for s in segments], dtype=np.int64)
         self.by_doc: dict[str, tuple[int, int]] = {}
-        for i, s in enumerate(segments):
+        for i, s in enumerate(segments):  # documents whose first passage is live
+            if not len(s):
+                continue
             bounds = s.passage_bounds
-            live = self.live[i]
-            for row, doc_id in enumerate(s.doc_ids):
-                if bounds[row + 1] > bounds[row] and live[bounds[row]]:
-                    self.by_doc[doc_id] = (i, row)
-        self._columns = [_Columns(s) for s in segments]
+            first = bounds[:-1]
+            rows = np.flatnonzero((bounds[1:] > first) & self.live[i][np.minimum(first, len(s) - 1)])
+            doc_ids = s.doc_ids
+            at = rows.tolist()
+            self.by_doc.update(zip([doc_ids[r] for r in at], zip(itertools.repeat(i), at), strict=False))
+        self._columns = [_columns(s) for s in segments]
         self.document = lru_cache(maxsize=DOC_CACHE)(self._document)  # type: ignore[method-assign]
         self._masks: OrderedDict[tuple[int, Filter], np.ndarray] = OrderedDict()
+        self._counts: dict[str, int] | None = None
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -155,8 +167,11 @@ class LocalBackend:
                 raise IndexCorruptError(f"{folder}: segment listed by {version.name} is missing")
             if verify_files and segment_digest(index_dir, name) != entry.get("manifest_sha256"):
                 raise IndexCorruptError(f"{folder / 'manifest.json'}: checksum mismatch (replaced?)")
-            full = verify_files == "full" or (verify_files and _size(folder) <= VERIFY_BYTES)
-            segment = Segment(folder, verify_files=bool(full))
+            segment = _OPEN_SEGMENTS.get(folder)
+            if segment is None:
+                full = verify_files == "full" or (verify_files and _size(folder) <= VERIFY_BYTES)
+                segment = Segment(folder, verify_files=bool(full))
+                _OPEN_SEGMENTS[folder] = segment
             if len(segment) != int(entry.get("passages", -1)):
                 raise IndexCorruptError(f"{folder}: {len(segment)} passages, the version lists {entry.get('passages')}")
             segments.append(segment)
@@ -185,9 +200,11 @@ class LocalBackend:
 
     @property
     def state(self) -> Mapping[str, Any]:
-        counts = {"documents": len(self.by_doc), "chunks": len(self), "segments": len(self.segments),
-                  "sentences": sum(int(s.sentence_bounds[-1]) for s in self.segments),
-                  "linked_copies": sum(1 for d in self.links if self.copies(d))}
+        if self._counts is None:  # a version never changes: counted once (linked_copies is O(archive))
+            self._counts = {"documents": len(self.by_doc), "chunks": len(self), "segments": len(self.segments),
+                            "sentences": sum(int(s.sentence_bounds[-1]) for s in self.segments),
+                            "linked_copies": sum(1 for d in self.links if self.copies(d))}
+        counts = dict(self._counts)
         return {**self._state, "counts": counts, "version": self.version.name,
                 "built_at": self.manifest.get("built_at"),
                 "vector_kind": ",".join(sorted({s.dense.kind for s in self.segments}))}
@@ -255,11 +272,16 @@ class LocalBackend:
     def passages(self, ids: Sequence[int]) -> list[PassageRecord]:
         out: list[PassageRecord | None] = [None] * len(ids)
         for _, (seg, rows, at) in self._locate(ids):
-            for row, j in zip(rows.tolist(), at.tolist(), strict=True):
-                pid, d, start, end, position = (int(x) for x in seg.passages[row])
-                lo, hi = seg.sentence_rows(row)
-                spans = tuple((int(a), int(b)) for _, a, b in seg.sentences[lo:hi])
-                out[j] = PassageRecord(pid, seg.doc_ids[d], start, end, position, spans)
+            # one gather per array, not one memory-map view per row and element
+            lo, hi = seg.sentence_bounds[rows], seg.sentence_bounds[rows + 1]
+            counts = hi - lo
+            take = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+            spans = np.asarray(seg.sentences[take, 1:]).tolist()
+            ends = np.cumsum(counts).tolist()
+            starts = [0, *ends[:-1]]
+            for (pid, d, start, end, position), j, a, b in zip(np.asarray(seg.passages[rows]).tolist(), at.tolist(),
+                                                                  starts, ends, strict=True):
+                out[j] = PassageRecord(pid, seg.doc_ids[d], start, end, position, tuple(map(tuple, spans[a:b])))
         return out  # type: ignore[return-value]
 
     def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]:
@@ -353,7 +375,8 @@ class _Columns:
     """A segment's document metadata as arrays, to evaluate a ``Filter`` without a loop over rows."""
 
     def __init__(self, seg: Segment) -> None:
-        self.seg = seg
+        self.n_docs = len(seg.meta)
+        self.doc_row = seg.doc_row  # not the segment: _COLUMNS holds these and must not keep it alive
         self.dates = np.array([m.date.toordinal() if m.date else -1 for m in seg.meta], dtype=np.int64)
         self.publishers = np.array([(m.publisher or "").casefold() for m in seg.meta], dtype=object)
         self.languages = np.array([(m.language or "").casefold() for m in seg.meta], dtype=object)
@@ -365,7 +388,7 @@ class _Columns:
         self.mentioning = mentioning
 
     def passage_mask(self, f: Filter) -> np.ndarray:
-        n = len(self.seg.meta)
+        n = self.n_docs
         docs = np.ones(n, dtype=bool)
         if f.doc_ids is not None:
             pick = np.zeros(n, dtype=bool)
@@ -386,7 +409,18 @@ class _Columns:
             docs &= np.isin(self.publishers, list(f.publishers))
         if f.languages is not None:
             docs &= np.isin(self.languages, list(f.languages))
-        return docs[self.seg.doc_row]
+        return docs[self.doc_row]
+
+
+_COLUMNS: weakref.WeakKeyDictionary[Segment, _Columns] = weakref.WeakKeyDictionary()
+
+
+def _columns(seg: Segment) -> _Columns:
+    """A segment's filter columns, built once per open segment (segments never change)."""
+    cols = _COLUMNS.get(seg)
+    if cols is None:
+        cols = _COLUMNS[seg] = _Columns(seg)
+    return cols
 
 
 def _exact_limit() -> int:
