@@ -28,10 +28,15 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="sentence-transformers model name or local folder")
 
 
+def _reranker_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reranker", help="'default' (the shipped sentence reranker) or a local CrossEncoder folder")
+
+
 def _load(args: argparse.Namespace, **kw: object):  # noqa: ANN202 - returns QA
     from .qa import load
 
-    return load(args.corpus, args.index, model=args.model, **kw)  # type: ignore[arg-type]
+    return load(args.corpus, args.index, model=args.model, reranker=getattr(args, "reranker", None),
+                **kw)  # type: ignore[arg-type]
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -113,7 +118,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from .beir import evaluate_beir
 
         metrics = evaluate_beir(args.beir, index_dir=args.index, k=args.k or 100, max_queries=args.max_queries,
-                                model=args.model)
+                                model=args.model, reranker=args.reranker)
         print(json.dumps(metrics) if args.json else "\n".join(f"{k:10s} {v:.4f}" for k, v in metrics.items()))
         return 0
     if not args.file:
@@ -140,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--explain", action="store_true", help="show why each passage ranked where it did")
     _common(p)
+    _reranker_option(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("index", help="build (or refresh) the index of a corpus folder")
@@ -180,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--show-misses", action="store_true")
     _common(p)
+    _reranker_option(p)
     p.set_defaults(func=cmd_eval)
     return parser
 

@@ -25,9 +25,10 @@ from .corpus import read_corpus, stamp_files
 from .document import Document
 from .duplicates import NEAR_COPY_JACCARD, shingles
 from .embedding import Embedder, load_embedder
-from .errors import CorpusError, IndexCorruptError, IndexUnavailableError, TruncationWarning
+from .errors import CorpusError, IndexCorruptError, IndexUnavailableError, ModelNotAvailableError, TruncationWarning
 from .index import IndexData, build_index, load_index
 from .ingest import IngestReport, Item, apply, plan_add, plan_remove, plan_update, staging_dir
+from .rerank import DEFAULT_RERANKER, Reranker
 from .settings import DEFAULT_MODEL, INDEX_FORMAT, IndexSettings, SearchSettings
 from .vectors import is_stale_kind, resolve_kind
 
@@ -279,13 +280,15 @@ def _check_question(question: object) -> str:
 def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.PathLike[str] | None = None, *,
          model: str | None = None, settings: IndexSettings | None = None,
          search_settings: SearchSettings | None = None, rebuild: str = "auto", progress: bool | None = None,
-         strict: bool = False, reranker: str | None = None, verify: bool = True,
+         strict: bool = False, reranker: str | os.PathLike[str] | Reranker | None = None, verify: bool = True,
          vector_kind: str | None = None) -> QA:
     """Load an index for ``corpus_dir`` from ``index_dir``, (re)building it when needed.
 
     rebuild: ``"auto"`` (build when missing, stale or corrupt), ``"never"`` (raise instead),
     ``"always"``. model: a sentence-transformers name or local folder (default all-MiniLM-L6-v2).
-    reranker: a local CrossEncoder folder applied to the fused candidates (optional).
+    reranker: ``"default"``, the sentence-level cross-encoder shipped in the package (sha256-checked,
+    loaded on the first question; see ``ammtc_qa.rerank``), a ``rerank.Reranker``, a local
+    CrossEncoder folder applied to every fused candidate's whole passage, or None (no reranking).
     vector_kind: the FAISS index (``"Flat"``, ``"HNSW32"``, ``"HNSW32,SQ8"``, ``"IVF,SQ8"``...; see
     ``ammtc_qa.vectors``); default ``"auto"``, exact search up to 200,000 passages.
     """
@@ -377,11 +380,21 @@ def _writable(folder: Path) -> bool:
     return os.access(probe, os.W_OK)
 
 
-def _load_reranker(path: str) -> Any:
+def _load_reranker(reranker: str | os.PathLike[str] | Reranker) -> Any:
+    """``"default"``: the shipped sentence reranker; a ``Reranker``: as given; a path: a CrossEncoder."""
+    if isinstance(reranker, Reranker):
+        return reranker
+    if reranker == DEFAULT_RERANKER:
+        return Reranker()
+    path = str(reranker)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import CrossEncoder
 
-    return CrossEncoder(path, device="cpu", local_files_only=True)
+    try:
+        return CrossEncoder(path, device="cpu", local_files_only=True)
+    except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors...
+        raise ModelNotAvailableError(f"reranker {path!r} could not be loaded from local files ({type(exc).__name__}: "
+                                     f"{exc}); pass 'default', a local CrossEncoder folder, or None") from exc
 
 
 __all__ = ["QA", "load", "DEFAULT_MODEL"]

@@ -85,7 +85,7 @@ class Searcher:
             best_sentence, fused = self._rescore_sentences(q_tokens, query, cands, best_sentence, boosted, fused,
                                                            settings)
         if self.reranker is not None:
-            fused = fused + self._rerank(question, cands.rows)
+            fused = self._rerank(question, query, cands.rows, fused)
         order = self._diversify(cands.rows, fused, k, settings)
         passages = []
         for i, also, selection_score in order:
@@ -231,10 +231,17 @@ class Searcher:
                 prev[i] = by_row.get(row - 1, 0.0)
         return prev
 
-    def _rerank(self, question: str, rows: np.ndarray) -> np.ndarray:
-        texts = [self._text(int(r)) for r in rows]
+    def _rerank(self, question: str, query: np.ndarray, rows: np.ndarray, fused: np.ndarray) -> np.ndarray:
+        if hasattr(self.reranker, "rerank"):  # the sentence-level reranker (ammtc_qa.rerank)
+            return self.reranker.rerank(question, fused, lambda i: self._sentence_texts(int(rows[i]), query))
+        texts = [self._text(int(r)) for r in rows]  # a CrossEncoder folder: whole passages
         scores = np.asarray(self.reranker.predict([(question, t) for t in texts]), dtype=np.float32)
-        return 1.0 / (1.0 + np.exp(-scores))
+        return fused + 1.0 / (1.0 + np.exp(-scores))
+
+    def _sentence_texts(self, row: int, query: np.ndarray) -> tuple[list[str], np.ndarray]:
+        lo, sims = self._sentence_scores(row, query)
+        doc = self.data.documents[int(self.data.chunks[row, 0])]
+        return [doc.text[a:b] for _, a, b in self.data.sentences[lo:lo + len(sims)]], sims
 
     def _diversify(self, rows: np.ndarray, fused: np.ndarray, k: int,
                    s: SearchSettings) -> list[tuple[int, list[int], float]]:
