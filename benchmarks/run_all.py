@@ -334,6 +334,11 @@ def write_results(res: dict, args: argparse.Namespace, started: dt.datetime, too
                                   *(["--before", str(before)] if before.exists() else [])],
                                  capture_output=True, text=True, check=False).stdout
         lines += ["", section]
+    rerank_json = HERE / "rerank.json"
+    if rerank_json.exists():  # the reranker decision run (issue 16) is separate too: keep its section
+        section = subprocess.run([sys.executable, str(HERE / "rerank.py"), "--markdown", str(rerank_json)],
+                                 capture_output=True, text=True, check=False).stdout
+        lines += ["", section]
     (HERE / "RESULTS.md").write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 
 

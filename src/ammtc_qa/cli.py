@@ -106,7 +106,8 @@ def _open(args: argparse.Namespace, *, build: bool, strict: bool = False, force:
 
     if args.corpus is not None and not Path(args.corpus).is_dir():
         raise UsageError(f"corpus folder {args.corpus} does not exist")
-    kw: dict[str, Any] = {"model": args.model, "vector_kind": getattr(args, "vector_kind", None), **_backend(args)}
+    kw: dict[str, Any] = {"model": args.model, "vector_kind": getattr(args, "vector_kind", None),
+                          "reranker": getattr(args, "reranker", None), **_backend(args)}
     if kw["vector_kind"] is not None:
         _check_vector_kind(kw["vector_kind"])
     if not force:
@@ -454,6 +455,8 @@ def build_parser() -> _Parser:
     p.add_argument("--file", metavar="FILE",
                    help="questions, one a line ('#' comments, blank lines skipped); - reads stdin; JSON Lines out")
     _answer_options(p, "the answer")
+    p.add_argument("--reranker", metavar="NAME_OR_FOLDER",
+                   help="'default' (the shipped sentence reranker, opt-in) or a local CrossEncoder folder")
     _common(p, read_only=True)
     p.set_defaults(func=cmd_ask)
 
@@ -461,6 +464,8 @@ def build_parser() -> _Parser:
                        description="Load the index once, then answer each line read as a question. On a "
                                    "terminal: a prompt with history (:help lists the commands).")
     _answer_options(p, "each answer (one line each)")
+    p.add_argument("--reranker", metavar="NAME_OR_FOLDER",
+                   help="'default' (the shipped sentence reranker, opt-in) or a local CrossEncoder folder")
     _common(p, read_only=True)
     p.set_defaults(func=cmd_shell)
 
@@ -506,6 +511,8 @@ def build_parser() -> _Parser:
                        description="Score answers on a question file (JSON Lines; see the README, 'Question "
                                    "files'). Without FILE, the example questions shipped for the shipped corpus.")
     p.add_argument("file", nargs="?", metavar="FILE", help="question file (.jsonl)")
+    p.add_argument("--reranker", metavar="NAME_OR_FOLDER",
+                   help="'default' (the shipped sentence reranker, opt-in) or a local CrossEncoder folder")
     p.add_argument("--beir", metavar="FOLDER", help="BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/test.tsv)")
     p.add_argument("--k", type=int, default=None, metavar="N", help="cut-off (default 5; 100 with --beir)")
     p.add_argument("--deep", type=int, default=10, metavar="N", help="passages scored for MRR and cover (default 10)")

@@ -30,6 +30,7 @@ from .errors import (
     IndexUnavailableError,
     InvalidInputError,
     InvalidTypeError,
+    ModelNotAvailableError,
     StaleIndexWarning,
     TruncationWarning,
     UnknownDocumentError,
@@ -40,6 +41,7 @@ from .indexing.embedding import Embedder, load_embedder
 from .input.document import Document
 from .input.ingest import IngestReport, Item, apply, corpus_writer, plan_add, plan_remove, plan_update, staging_dir
 from .ranking import Ranker
+from .ranking.rerank import DEFAULT_RERANKER, Reranker
 from .settings import DEFAULT_MODEL, IndexSettings, SearchSettings
 
 log = logging.getLogger("ammtc_qa")
@@ -258,7 +260,7 @@ def _check_question(question: object) -> str:
 def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.PathLike[str] | None = None, *,
          model: str | None = None, settings: IndexSettings | None = None,
          search_settings: SearchSettings | None = None, rebuild: str = "auto", progress: bool | None = None,
-         strict: bool = False, reranker: str | None = None, verify: bool | str = True,
+         strict: bool = False, reranker: str | os.PathLike[str] | Reranker | None = None, verify: bool | str = True,
          vector_kind: str | None = None, backend: str = "local",
          backend_options: Mapping[str, Any] | None = None) -> QA:
     """Load an index for ``corpus_dir`` from ``index_dir``, building or refreshing it when needed.
@@ -268,7 +270,9 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     When a refresh fails but a previous version exists, that version is served with a
     ``StaleIndexWarning`` and ``qa.stale`` says why.
     model: a sentence-transformers name or local folder (default all-MiniLM-L6-v2).
-    reranker: a local CrossEncoder folder applied to the fused candidates (optional).
+    reranker: ``"default"``, the sentence-level cross-encoder shipped in the package (sha256-checked,
+    loaded on the first question; see ``ammtc_qa.ranking.rerank``), a ``Reranker``, a local
+    CrossEncoder folder applied to every fused candidate's whole passage, or None (no reranking).
     verify: ``True`` checks checksums of every file up to a size (large segments are checked for
     shape and size; their checksums were verified when written), ``"full"`` all checksums,
     ``False`` shapes only.
@@ -382,11 +386,21 @@ def _writable(folder: Path) -> bool:
     return os.access(probe, os.W_OK)
 
 
-def _load_reranker(path: str) -> Any:
+def _load_reranker(reranker: str | os.PathLike[str] | Reranker) -> Any:
+    """``"default"``: the shipped sentence reranker; a ``Reranker``: as given; a path: a CrossEncoder."""
+    if isinstance(reranker, Reranker):
+        return reranker
+    if reranker == DEFAULT_RERANKER:
+        return Reranker()
+    path = str(reranker)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import CrossEncoder
 
-    return CrossEncoder(path, device="cpu", local_files_only=True)
+    try:
+        return CrossEncoder(path, device="cpu", local_files_only=True)
+    except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors...
+        raise ModelNotAvailableError(f"reranker {path!r} could not be loaded from local files ({type(exc).__name__}: "
+                                     f"{exc}); pass 'default', a local CrossEncoder folder, or None") from exc
 
 
 __all__ = ["QA", "load", "DEFAULT_MODEL"]

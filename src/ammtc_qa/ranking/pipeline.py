@@ -64,7 +64,7 @@ class Ranker:
         if settings.sentence_lexical_weight and settings.sentence_weight:
             best, fused = signals.rescore(c, query, self.backend.idf(q_tokens), best, fused, fuse, settings)
         if self.reranker is not None:
-            fused = fused + self._rerank(question, c)
+            fused = self._rerank(question, query, c, fused)
         passages = []
         for item in selection.select(c, fused, k, self.backend, settings):
             i = item.index
@@ -82,10 +82,16 @@ class Ranker:
         docs = set().union(*(self.catalog.docs_mentioning.get(k, frozenset()) for k in meetings.implied))
         return np.array([r.doc_id in docs for r in c.records], dtype=bool)
 
-    def _rerank(self, question: str, c: candidates.Candidates) -> np.ndarray:
-        texts = [c.text(i) for i in range(len(c))]
+    def _rerank(self, question: str, query: np.ndarray, c: candidates.Candidates, fused: np.ndarray) -> np.ndarray:
+        if hasattr(self.reranker, "rerank"):  # the sentence-level reranker (ranking.rerank)
+            def sentences(i: int) -> tuple[list[str], np.ndarray]:
+                text = c.document(i).text
+                return [text[a:b] for a, b in c.records[i].sentences], signals.sentence_scores(c, i, query)
+
+            return self.reranker.rerank(question, fused, sentences)
+        texts = [c.text(i) for i in range(len(c))]  # a CrossEncoder folder: whole passages
         scores = np.asarray(self.reranker.predict([(question, t) for t in texts]), dtype=np.float32)
-        return 1.0 / (1.0 + np.exp(-scores))
+        return fused + 1.0 / (1.0 + np.exp(-scores))
 
     def _passage(self, c: candidates.Candidates, i: int, item: selection.Chosen, query: np.ndarray,
                  info: dict[str, object]) -> Passage:
