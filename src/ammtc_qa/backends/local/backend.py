@@ -69,7 +69,9 @@ _OPEN_SEGMENTS: weakref.WeakValueDictionary[Path, Segment] = weakref.WeakValueDi
 written (its name is unique and its manifest checksum is checked against the version at every
 open), so the version a change commits, or the same version opened again by the next refresh,
 reuses them instead of parsing every segment's document table again: at 1M passages that parse
-was most of the time of adding one article (benchmarks/scale.py)."""
+was most of the time of adding one article (benchmarks/scale.py). A reused segment is still
+checked as ``verify`` asks (checksums up to ``VERIFY_BYTES``); a larger one had its shapes checked
+when this process first opened it."""
 
 
 @dataclass(frozen=True)
@@ -167,11 +169,13 @@ class LocalBackend:
                 raise IndexCorruptError(f"{folder}: segment listed by {version.name} is missing")
             if verify_files and segment_digest(index_dir, name) != entry.get("manifest_sha256"):
                 raise IndexCorruptError(f"{folder / 'manifest.json'}: checksum mismatch (replaced?)")
+            full = bool(verify_files == "full" or (verify_files and _size(folder) <= VERIFY_BYTES))
             segment = _OPEN_SEGMENTS.get(folder)
             if segment is None:
-                full = verify_files == "full" or (verify_files and _size(folder) <= VERIFY_BYTES)
-                segment = Segment(folder, verify_files=bool(full))
+                segment = Segment(folder, verify_files=full)
                 _OPEN_SEGMENTS[folder] = segment
+            elif full:  # reused, not re-parsed; its files are still checked as an open would
+                verify(folder, segment.manifest)
             if len(segment) != int(entry.get("passages", -1)):
                 raise IndexCorruptError(f"{folder}: {len(segment)} passages, the version lists {entry.get('passages')}")
             segments.append(segment)
