@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ammtc_qa.evaluation import (
+from ammtc_qa.evaluation.questions import (
     EvalReport,
     Question,
     evaluate,
