@@ -323,7 +323,10 @@ def _links(base: WritableBackend | None, added: Sequence[Document], kept: set[st
     found = near_copies([*added, *kept_docs])
     new_ids = {d.doc_id for d in added}
     if base is not None:
-        for d in kept:
+        # links are symmetric: only articles linked to a removed or replaced one, or found linked to
+        # a new one, can change (looping over every kept article cost O(archive) per change)
+        touched = {c for r in removed | new_ids for c in _copies(base, r)} | set(found)
+        for d in sorted(touched & kept):
             old = base.copies(d)
             now = tuple(sorted({c for c in old if c not in removed and c not in new_ids}
                                | {c for c in found.get(d, ()) if c in new_ids}))
@@ -335,6 +338,13 @@ def _links(base: WritableBackend | None, added: Sequence[Document], kept: set[st
     for d in removed:
         out.setdefault(d, ())
     return out
+
+
+def _copies(base: WritableBackend, doc_id: str) -> tuple[str, ...]:
+    try:
+        return base.copies(doc_id)
+    except KeyError:
+        return ()
 
 
 def index_documents(docs: Sequence[Document], embedder: Embedder, settings: IndexSettings, journal: Journal, *,
