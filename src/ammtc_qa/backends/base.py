@@ -54,8 +54,6 @@ class Hits:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def pairs(self) -> list[tuple[int, float]]:
-        return list(zip(self.ids.tolist(), self.scores.tolist(), strict=True))
 
 
 @dataclass(frozen=True)

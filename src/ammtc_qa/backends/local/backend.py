@@ -55,7 +55,7 @@ from .segment import (
     write_segment,
 )
 from .store import VersionWriter, current_version, read_live, read_manifest, verify, writer_lock
-from .vectors import is_stale_kind
+from .vectors import EXACT_ALLOWED_LIMIT, is_stale_kind
 
 FORMAT = 2
 """On-disk layout of the local store; an index of another format is rebuilt."""
@@ -221,7 +221,7 @@ class LocalBackend:
             allowed = self._allowed(i, where)
             if allowed is not None and not allowed.any():
                 continue
-            if allowed is not None and seg.dense.approximate and int(allowed.sum()) <= _exact_limit():
+            if allowed is not None and seg.dense.approximate and int(allowed.sum()) <= EXACT_ALLOWED_LIMIT:
                 rows = np.flatnonzero(allowed)
                 s = np.asarray(seg.vectors_f16[rows], dtype=np.float32) @ q
             else:
@@ -425,12 +425,6 @@ def _columns(seg: Segment) -> _Columns:
     if cols is None:
         cols = _COLUMNS[seg] = _Columns(seg)
     return cols
-
-
-def _exact_limit() -> int:
-    from .vectors import EXACT_ALLOWED_LIMIT
-
-    return EXACT_ALLOWED_LIMIT
 
 
 def _size(folder: Path) -> int:
