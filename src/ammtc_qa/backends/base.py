@@ -55,7 +55,6 @@ class Hits:
         return len(self.ids)
 
 
-
 @dataclass(frozen=True)
 class PassageRecord:
     """Where a passage sits: ``document(doc_id).text[start:end]`` is its text."""
