@@ -109,6 +109,30 @@ def test_ask_unknown_meeting_prints_the_notice(capsys: pytest.CaptureFixture[str
 # ----------------------------------------------------------------------------- info
 
 
+def test_filter_flags_restrict_the_answer(capsys: pytest.CaptureFixture[str], shipped_qa) -> None:  # noqa: ANN001
+    question = "What did Vietnam propose?"
+    code, out, err = run(capsys, "ask", question, "--json", "--since", "2024-01-01", "--until", "2024-12-31")
+    assert code == 0, err
+    dated = json.loads(out)
+    assert dated["passages"] and all(p["date"].startswith("2024") for p in dated["passages"])
+    assert "without a date" in dated["notice"]
+    code, out, err = run(capsys, "ask", question, "--json", "--publisher", "vgp news", "--publisher", "MPS")
+    assert code == 0, err
+    assert {p["publisher"] for p in json.loads(out)["passages"]} <= {"VGP News", "MPS"}
+    code, out, err = run(capsys, "ask", question, "--json", "--meeting", "somtc-20")
+    assert code == 0, err
+    docs = {p["doc_id"] for p in json.loads(out)["passages"]}
+    assert docs and all("SOMTC 20" in shipped_qa.document(d).meetings.mentioned for d in docs)
+
+
+def test_as_of_moves_the_latest_meeting(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "ask", "What did Vietnam propose at the latest AMMTC?", "--json",
+                         "--as-of", "2020-01-01")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert "AMMTC 13" in answer["notice"] and {p["meeting"] for p in answer["passages"]} == {"AMMTC 13"}
+
+
 def test_info_lists_documents_and_meetings(capsys: pytest.CaptureFixture[str], shipped_qa) -> None:  # noqa: ANN001
     code, out, err = run(capsys, "info")
     assert code == 0, err
@@ -251,6 +275,9 @@ def test_add_remove_update_say_what_they_do(capsys: pytest.CaptureFixture[str], 
     (["info", "--cleaning", "--doc", "no-such-doc"], "no document with id 'no-such-doc' in this index"),
     (["index", "--corpus", "/nonexistent/corpus", "--index", "/nonexistent/index"], "does not exist"),
     (["eval", "/no/such/file.jsonl"], "does not exist"),
+    (["ask", "x", "--since", "2024-13-01"], "--since: '2024-13-01' is not an ISO date"),
+    (["ask", "x", "--until", "soon"], "--until: 'soon' is not an ISO date"),
+    (["ask", "x", "--as-of", "01/02/2025"], "--as-of: '01/02/2025' is not an ISO date"),
 ])
 def test_errors_exit_2_with_a_message_on_stderr(capsys: pytest.CaptureFixture[str], argv: list[str],
                                                 message: str) -> None:

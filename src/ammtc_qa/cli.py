@@ -182,13 +182,14 @@ def _question_source(name: str) -> Iterator[TextIO]:
 
 
 def ask_many(qa: Any, questions: Iterator[str], *, k: int, explain: bool,
-             emit: Callable[[dict[str, Any]], None]) -> int:
+             emit: Callable[[dict[str, Any]], None], **options: Any) -> int:
     """Answer each question (one JSON object each); a bad question gets an ``error`` object and
-    the others still run. Returns how many failed."""
+    the others still run. ``options`` go to ``QA.ask`` (``filters``, ``as_of``). Returns how
+    many failed."""
     failed = 0
     for number, question in enumerate(questions, 1):
         try:
-            record = qa.ask(question, k=k, explain=explain).to_json()
+            record = qa.ask(question, k=k, explain=explain, **options).to_json()
         except AmmtcQaError as exc:
             failed += 1
             record = {"question": question, "line": number, "error": str(exc)}
@@ -201,21 +202,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError("give either a QUESTION or --file FILE (one question a line; - reads stdin)")
     if args.k < 1:
         raise UsageError(f"--k must be at least 1, not {args.k}")
+    options = _ask_options(args)
     qa = _open(args, build=args.build)
     if args.file is not None:
         with _question_source(args.file) as stream:
             failed = ask_many(qa, _questions(stream), k=args.k, explain=args.explain,
-                              emit=lambda record: _print_json(record, lines=True))
+                              emit=lambda record: _print_json(record, lines=True), **options)
         return 2 if failed else 0
-    print(_render(qa.ask(args.question, k=args.k, explain=args.explain), as_json=args.json, explain=args.explain))
+    answer = qa.ask(args.question, k=args.k, explain=args.explain, **options)
+    print(_render(answer, as_json=args.json, explain=args.explain))
     return 0
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
     from .shell import run_shell
 
+    options = _ask_options(args)
     qa = _open(args, build=args.build)
-    return run_shell(qa, k=args.k, explain=args.explain, as_json=args.json)
+    return run_shell(qa, k=args.k, explain=args.explain, as_json=args.json, **options)
 
 
 # ----------------------------------------------------------------------------- building and changing
@@ -440,6 +444,40 @@ def _answer_options(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--json", action="store_true", help=f"print {what} as JSON")
     p.add_argument("--explain", action="store_true",
                    help="also show why each passage ranked where it did (ranks, scores, meeting decision)")
+    g = p.add_argument_group("filters", "which articles may answer (applied inside the store, before ranking); "
+                                        "repeat a flag for 'any of'")
+    g.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
+    g.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
+    g.add_argument("--publisher", action="append", metavar="NAME", help="only articles of this publisher")
+    g.add_argument("--meeting", action="append", metavar="MEETING",
+                   help="only articles mentioning this meeting (any form: 'SOMTC 20', 'somtc-20')")
+    g.add_argument("--language", action="append", metavar="CODE", help="only articles in this language")
+    g.add_argument("--doc-id", action="append", metavar="ID", help="only this article")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="reference date for 'latest', 'last year's' ... in questions (default today)")
+
+
+def _ask_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``filters`` and ``as_of`` for ``QA.ask`` from the flags, checked before the index is opened."""
+    from .backends.filters import Filter
+
+    given = {name: getattr(args, attr) for name, attr in
+             (("since", "since"), ("until", "until"), ("publisher", "publisher"), ("meeting", "meeting"),
+              ("language", "language"), ("doc_id", "doc_id")) if getattr(args, attr, None) is not None}
+    try:
+        filters = Filter.of(given) if given else None
+    except AmmtcQaError as exc:
+        raise UsageError(str(exc).replace("filter 'since'", "--since").replace("filter 'until'", "--until")) \
+            from None
+    as_of = getattr(args, "as_of", None)
+    if as_of is not None:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(f"--as-of: {as_of!r} is not an ISO date (YYYY-MM-DD)") from None
+    return {"filters": filters, "as_of": as_of}
 
 
 def build_parser() -> _Parser:

@@ -8,6 +8,7 @@ the index is built into the user cache folder instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -43,6 +44,7 @@ from .input.ingest import IngestReport, Item, apply, corpus_writer, plan_add, pl
 from .ranking import Ranker
 from .ranking.rerank import DEFAULT_RERANKER, Reranker
 from .settings import DEFAULT_MODEL, IndexSettings, SearchSettings
+from .text.meetings import canonical_meeting
 
 log = logging.getLogger("ammtc_qa")
 MAX_QUESTION_CHARS = 2000
@@ -107,23 +109,28 @@ class QA:
         return load_embedder(self.index_settings.model)
 
     def ask(self, question: str, k: int = 5, *, explain: bool = False,
-            filters: Filter | Mapping[str, Any] | None = None, **overrides: Any) -> Answer:
+            filters: Filter | Mapping[str, Any] | None = None, as_of: dt.date | str | None = None,
+            **overrides: Any) -> Answer:
         """Passages answering ``question``, best first, each with its citation.
 
         ``filters``: which articles may answer (``{"since": "2024-01-01", "publisher": [...],
         "meeting": [...], "language": [...], "doc_id": [...]}`` or an ``ammtc_qa.Filter``),
-        applied inside the store before ranking. ``overrides`` replace fields of
-        ``SearchSettings`` for this call (e.g. ``fusion="rrf"``).
+        applied inside the store before ranking; meetings may be written in any form
+        ("somtc-20", "the 20th SOMTC"). ``as_of``: the reference date for time in the question
+        ("the latest AMMTC", "last year's SOMTC"; an ISO string or a ``datetime.date``; default
+        today). ``overrides`` replace fields of ``SearchSettings`` for this call (e.g.
+        ``fusion="rrf"``).
         """
         question = _check_question(question)
         if isinstance(k, bool) or not isinstance(k, int):
             raise InvalidTypeError(f"k must be an integer, not {type(k).__name__}")
         if k < 1:
             raise InvalidInputError(f"k must be at least 1, got {k}")
-        where = Filter.of(filters)
+        where = _canonical_meetings(Filter.of(filters))
+        reference = _as_of(as_of)
         settings = self.search_settings.with_overrides(**overrides) if overrides else self.search_settings
         ranker = self._ranker  # one version for the whole call, even if add() switches meanwhile
-        return ranker.ask(question, k, settings, explain=explain, where=where)
+        return ranker.ask(question, k, settings, explain=explain, where=where, as_of=reference)
 
     def document(self, doc_id: str) -> Document:
         return self.backend.document(doc_id)
@@ -239,6 +246,27 @@ class _DocsView(Mapping[str, Document]):
 
     def text_hashes(self) -> dict[str, str]:
         return {fp.text_sha: d for d, fp in self._backend.fingerprints().items()}
+
+
+def _canonical_meetings(where: Filter | None) -> Filter | None:
+    """Meeting filter values in their canonical key ("somtc-20" -> "SOMTC 20"); a value the
+    recogniser does not read is kept as written (a series it learned from the corpus)."""
+    if where is None or where.meetings is None:
+        return where
+    return replace(where, meetings=frozenset(canonical_meeting(m) or " ".join(m.split()) for m in where.meetings))
+
+
+def _as_of(value: object) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value  # type: ignore[return-value]
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidInputError(f"as_of: {value!r} is not an ISO date (YYYY-MM-DD)") from None
+    raise InvalidTypeError(f"as_of must be an ISO date string or a datetime.date, not {type(value).__name__}")
 
 
 def _check_question(question: object) -> str:

@@ -73,9 +73,10 @@ def _lines(interactive: bool) -> Iterator[str]:
             return
 
 
-def run_shell(qa: Any, *, k: int = 5, explain: bool = False, as_json: bool = False) -> int:
+def run_shell(qa: Any, *, k: int = 5, explain: bool = False, as_json: bool = False, **options: Any) -> int:
     """Answer each line of stdin as a question until end of input or ``:quit``; 0, or 2 if a
-    question could not be answered (its error is printed and the shell goes on)."""
+    question could not be answered (its error is printed and the shell goes on). ``options`` go
+    to every ``QA.ask`` (``filters``, ``as_of``)."""
     interactive = sys.stdin.isatty()
     state = {"k": k, "explain": explain, "as_json": as_json}
     failed = False
@@ -93,7 +94,7 @@ def run_shell(qa: Any, *, k: int = 5, explain: bool = False, as_json: bool = Fal
                     break
                 continue
             try:
-                answer = qa.ask(text, k=state["k"], explain=state["explain"])
+                answer = qa.ask(text, k=state["k"], explain=state["explain"], **options)
             except AmmtcQaError as exc:
                 failed = True
                 print(f"ammtc-qa: error: {exc}", file=sys.stderr)

@@ -1,8 +1,10 @@
 """The ranking pipeline: a question in, an ``Answer`` out, over any ``Backend``.
 
-1. The question's meeting (named, or implied by a place or year the corpus ties to one
-   meeting) is resolved first. A named meeting no article covers gives no passages and a
-   notice; a named meeting becomes a filter (applied inside the store); an implied one boosts.
+1. The question's meeting (named; read from a time reference such as "the latest AMMTC"
+   against the corpus's own timeline, see ``temporal``; or implied by a place or year the
+   corpus ties to one meeting) is resolved first. A named meeting no article covers gives no
+   passages and a notice; a named or time-resolved meeting becomes a filter (applied inside the
+   store); an implied one boosts. A time reading is always said back in ``answer.notice``.
 2. Candidates come from dense search and BM25, each over header + passage (``candidates``).
 3. The signals are fused, with the best sentence's similarity to the question (``fusion``,
    ``signals``); the top fused candidates are rescored at sentence level.
@@ -12,7 +14,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +29,7 @@ from ..settings import SearchSettings
 from ..text.lexical import question_tokens
 from . import candidates, fusion, selection, signals
 from .questions import MeetingCatalog, QuestionMeetings, analyse, unknown_notice
+from .temporal import Reading, Timeline
 
 
 class Ranker:
@@ -36,17 +41,26 @@ class Ranker:
         self.reranker = reranker
         self.meta = {m.doc_id: m for m in backend.doc_meta()}
         self.catalog = MeetingCatalog.from_meta(list(self.meta.values()))
+        self.timeline = Timeline.from_meta(self.meta.values())
+        self._undated = [m for m in self.meta.values() if m.date is None]
 
     @property
     def embedder(self) -> Embedder:
         return self._embedder_factory()
 
     def ask(self, question: str, k: int, settings: SearchSettings, *, explain: bool = False,
-            where: Filter | None = None) -> Answer:
-        meetings = analyse(question, self.catalog)
+            where: Filter | None = None, as_of: dt.date | None = None) -> Answer:
+        meetings, reading = self._meetings(question, as_of)
+        if reading is not None and not reading.keys:
+            return Answer(question, [], reading.notice, ())
+        notices = [reading.notice] if reading is not None else []
+        if meetings.unknown:
+            notices.append(unknown_notice(meetings.unknown, self.catalog))
         if meetings.unknown and not meetings.named:
-            return Answer(question, [], unknown_notice(meetings.unknown, self.catalog), meetings.unknown)
-        notice = unknown_notice(meetings.unknown, self.catalog) if meetings.unknown else None
+            return Answer(question, [], " ".join(notices), meetings.unknown)
+        if where is not None and where.dated:
+            notices.extend(self._undated_notice(where))
+        notice = " ".join(notices) or None
         if meetings.named:
             where = Filter(meetings=frozenset(meetings.named)) & where
         query = self.embedder.encode_query(question)
@@ -75,6 +89,25 @@ class Ranker:
                 if explain else {}
             passages.append(self._passage(c, i, item, query, info))
         return Answer(question, passages, notice, meetings.named or meetings.implied)
+
+    def _meetings(self, question: str, as_of: dt.date | None) -> tuple[QuestionMeetings, Reading | None]:
+        """The meetings a question is about; a time reference ("the latest AMMTC") read against
+        the corpus's timeline replaces the meetings it names only as anchors."""
+        reading = self.timeline.read(question, as_of=as_of)
+        if reading is None:
+            return analyse(question, self.catalog), None
+        covered = self.catalog.docs_mentioning
+        named = tuple(key for key in reading.keys if key in covered)
+        unknown = tuple(key for key in reading.keys if key not in covered)
+        return QuestionMeetings(named, unknown, (), reading.notice), reading
+
+    def _undated_notice(self, where: Filter) -> list[str]:
+        """How many articles a date filter left out only because they have no date."""
+        undated = replace(where, since=None, until=None)
+        count = sum(undated.matches(m) for m in self._undated)
+        if not count:
+            return []
+        return [f"The date filter left out {count} article{'s' * (count != 1)} without a date."]
 
     def _boosted(self, c: candidates.Candidates, meetings: QuestionMeetings) -> np.ndarray:
         if not meetings.implied:
