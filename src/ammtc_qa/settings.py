@@ -111,6 +111,12 @@ class SearchSettings:
     implied_meeting_boost: float = 0.5
     """Added (on the convex scale; scaled for RRF) to passages from articles about a meeting
     the question implies by a place or year."""
+    publisher_boost: float = 0.15
+    """Added (convex scale; scaled for RRF) to passages from a publisher the question names ("as
+    reported by VNA"): a preference, never a filter."""
+    date_boost: float = 0.1
+    """Added to passages from articles dated in the period the question names ("in November
+    2023", "last week's reports"; relative to ``as_of``): a preference, never a filter."""
     duplicate_similarity: float = 0.8
     """Above this cosine, a passage is penalised as redundant with one already chosen."""
     duplicate_penalty: float = 1.0
@@ -126,7 +132,8 @@ class SearchSettings:
                       "duplicate_penalty": (0.0, 1e6), "syndicated_similarity": (-1.0, 1.0),
                       "dense_weight": (-1e6, 1e6), "lexical_weight": (-1e6, 1e6), "sentence_weight": (-1e6, 1e6),
                       "sentence_lexical_weight": (-1e6, 1e6), "lead_weight": (-1e6, 1e6),
-                      "neighbour_weight": (-1e6, 1e6), "implied_meeting_boost": (-1e6, 1e6)})
+                      "neighbour_weight": (-1e6, 1e6), "implied_meeting_boost": (-1e6, 1e6),
+                      "publisher_boost": (-1e6, 1e6), "date_boost": (-1e6, 1e6)})
 
     def with_overrides(self, **overrides: Any) -> SearchSettings:
         """A copy with ``overrides`` applied; a misspelt name raises ``InvalidTypeError`` (a

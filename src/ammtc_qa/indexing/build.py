@@ -50,9 +50,12 @@ log = logging.getLogger("ammtc_qa")
 
 
 def context_header(doc: Document) -> str:
-    """``Title (AMMTC 19, Melaka, Malaysia, 2025-09-10)``: what the passage alone cannot say."""
+    """``Title (AMMTC 19, Melaka, Malaysia, 2025-09-10, MPS)``: what the passage alone cannot say.
+    The publisher comes last, so a header cut to fit the model loses it first: questions name
+    the outlet ("as reported by VNA") less often than the meeting, place or date."""
     m = doc.meetings
-    facts = [m.main or "", ", ".join(m.places), (m.date or doc.date or "") and str(m.date or doc.date)]
+    facts = [m.main or "", ", ".join(m.places), (m.date or doc.date or "") and str(m.date or doc.date),
+             doc.publisher or ""]
     facts = [f for f in facts if f]
     title = doc.title or ""
     return f"{title} ({', '.join(facts)})" if facts else title

@@ -28,6 +28,7 @@ from ..indexing.embedding import Embedder
 from ..settings import SearchSettings
 from ..text.lexical import question_tokens
 from . import candidates, fusion, selection, signals
+from .hints import PublisherNames, period_in
 from .questions import MeetingCatalog, QuestionMeetings, analyse, unknown_notice
 from .temporal import Reading, Timeline
 
@@ -43,6 +44,7 @@ class Ranker:
         self.catalog = MeetingCatalog.from_meta(list(self.meta.values()))
         self.timeline = Timeline.from_meta(self.meta.values())
         self._undated = [m for m in self.meta.values() if m.date is None]
+        self.publishers = PublisherNames(m.publisher for m in self.meta.values() if m.publisher)
 
     @property
     def embedder(self) -> Embedder:
@@ -70,9 +72,10 @@ class Ranker:
             return Answer(question, [], notice or "No passage matches the question.", meetings.named)
         best = signals.best_sentence(c, query)
         boosted = self._boosted(c, meetings)
+        prior, hinted = self._hints(question, c, settings, as_of)
 
         def fuse(best_sentence: np.ndarray) -> np.ndarray:
-            return fusion.fuse(c, best_sentence, boosted, settings)
+            return fusion.fuse(c, best_sentence, boosted, settings, prior)
 
         fused = fuse(best)
         if settings.sentence_lexical_weight and settings.sentence_weight:
@@ -87,6 +90,8 @@ class Ranker:
                     "dense": float(c.dense[i]), "bm25": float(c.lexical[i]), "best_sentence": float(best[i]),
                     "fused": float(fused[i]), "meeting": _meeting_decision(meetings, bool(boosted[i]))} \
                 if explain else {}
+            if explain and hinted[i]:
+                info["preferred"] = hinted[i]
             passages.append(self._passage(c, i, item, query, info))
         return Answer(question, passages, notice, meetings.named or meetings.implied)
 
@@ -108,6 +113,23 @@ class Ranker:
         if not count:
             return []
         return [f"The date filter left out {count} article{'s' * (count != 1)} without a date."]
+
+    def _hints(self, question: str, c: candidates.Candidates, s: SearchSettings,
+               as_of: dt.date | None) -> tuple[np.ndarray, list[str]]:
+        """Boosts for the articles of a publisher, and of a period, the question names."""
+        prior = np.zeros(len(c))
+        why: list[list[str]] = [[] for _ in range(len(c))]
+        publishers = self.publishers(question)
+        period = period_in(question, today=as_of or dt.date.today())
+        for i, r in enumerate(c.records):
+            doc = c.documents[r.doc_id]
+            if publishers and doc.publisher in publishers:
+                prior[i] += s.publisher_boost
+                why[i].append(f"publisher {doc.publisher}")
+            if period is not None and period.holds(doc.date):
+                prior[i] += s.date_boost
+                why[i].append(f"dated in {period.text}")
+        return prior, [", ".join(w) for w in why]
 
     def _boosted(self, c: candidates.Candidates, meetings: QuestionMeetings) -> np.ndarray:
         if not meetings.implied:
