@@ -110,6 +110,12 @@ def _open(args: argparse.Namespace, *, build: bool, strict: bool = False, force:
                           "reranker": getattr(args, "reranker", None), **_backend(args)}
     if kw["vector_kind"] is not None:
         _check_vector_kind(kw["vector_kind"])
+    if getattr(args, "ray", False) or getattr(args, "ray_address", None):
+        from .settings import IndexSettings
+
+        if args.ray_workers < 1:
+            raise UsageError(f"--ray-workers must be at least 1, not {args.ray_workers}")
+        kw["settings"] = IndexSettings(executor="ray", ray_address=args.ray_address, ray_workers=args.ray_workers)
     if not force:
         try:
             with warnings.catch_warnings():
@@ -512,6 +518,13 @@ def build_parser() -> _Parser:
     p.add_argument("--force", action="store_true", help="rebuild even if the index is current")
     p.add_argument("--strict", action="store_true", help="fail, naming every bad corpus file, instead of skipping")
     p.add_argument("--vector-kind", metavar="KIND", help=VECTOR_KIND_HELP)
+    p.add_argument("--ray", action="store_true",
+                   help='embed on a Ray Data actor pool (pip install "ammtc-qa[ray]"); default: a local Ray')
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="with --ray: the Ray cluster (auto: the one `ray start --head` started here; "
+                        "ray://HOST:10001); implies --ray")
+    p.add_argument("--ray-workers", type=int, default=2, metavar="N",
+                   help="with --ray: actors in the pool, one CPU and one model each (default 2)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("add", help="add articles (files, folders, .jsonl) to a corpus and refresh its index")

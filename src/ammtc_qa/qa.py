@@ -182,7 +182,8 @@ class QA:
 
     def refresh(self, *, strict: bool = False, force: bool = False) -> None:
         """Bring the index up to date with the corpus folder (reading and embedding only what changed)."""
-        backend = refresh_index(self.corpus_dir, self.store, self._embedder(), self.index_settings,
+        backend = refresh_index(self.corpus_dir, self.store, build_embedder(self.index_settings, self.progress),
+                                self.index_settings,
                                 force=force, strict=strict, progress=self.progress)
         self.stale = None
         self._switch(backend)
@@ -390,9 +391,23 @@ def _rebuild(corpus_path: Path, store: Store, store_at: Any, settings: IndexSett
     log.info("updating index in %s: %s", store.location, "; ".join(reasons))
     # a forced rebuild or a repair recomputes every passage; a stale index reuses unchanged ones
     fresh = force or any(r.startswith("index is corrupt") for r in reasons)
-    live = refresh_index(corpus_path, store, load_embedder(settings.model), settings, force=fresh,
+    live = refresh_index(corpus_path, store, build_embedder(settings, progress), settings, force=fresh,
                          strict=strict, progress=progress)
     return store, live
+
+
+def build_embedder(settings: IndexSettings, progress: bool = False) -> Embedder:
+    """The embedder a build runs: the model in this process, or (``settings.executor == "ray"``) the
+    same model on a Ray actor pool for the embedding (``indexing.ray_executor``)."""
+    embedder = load_embedder(settings.model)
+    if settings.executor != "ray":
+        return embedder
+    from .indexing.ray_executor import INSTALL_HINT, RayBuildError, RayEmbedder, RayOptions, ray_available
+
+    if not ray_available():
+        raise RayBuildError(f"executor='ray' (--ray) needs Ray Data: {INSTALL_HINT}")
+    return RayEmbedder(embedder, RayOptions(settings.ray_address, settings.ray_workers),  # type: ignore[return-value]
+                       progress=progress)
 
 
 def _local_store(index_dir: Path, settings: IndexSettings) -> Store:

@@ -20,6 +20,9 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 FUSIONS = ("convex", "rrf")
 """The values ``SearchSettings.fusion`` accepts."""
 
+EXECUTORS = ("local", "ray")
+"""The values ``IndexSettings.executor`` accepts."""
+
 INDEX_FORMAT = 2
 """Bumped whenever the on-disk layout changes; an index of another format is stale."""
 
@@ -54,13 +57,29 @@ class IndexSettings:
     min_merge_passages: int = 256
     """Local store: segments up to this many passages form the smallest size class."""
 
-    _OPERATIONAL = ("batch_size", "merge_factor", "min_merge_passages", "backend")
+    executor: str = "local"
+    """Where a build embeds: ``"local"`` (in this process) or ``"ray"`` (``ray.data`` ``map_batches``
+    over an actor pool, ``ammtc_qa.indexing.ray_executor``; needs ``pip install "ammtc-qa[ray]"``).
+    The same batches are encoded either way, so the vectors and the index are the same."""
+    ray_address: str | None = None
+    """With ``executor="ray"``: the cluster (``"auto"``: the one ``ray start --head`` started on this
+    machine; ``"ray://host:10001"``: a remote one); None starts a local Ray of ``ray_workers`` CPUs."""
+    ray_workers: int = 2
+    """With ``executor="ray"``: actors in the pool, each loading the model once and taking one CPU."""
+
+    _OPERATIONAL = ("batch_size", "merge_factor", "min_merge_passages", "backend", "executor", "ray_address",
+                    "ray_workers")
     """Knobs that change how a build runs, not what it stores: not fingerprinted."""
 
     def __post_init__(self) -> None:
         _check(self, {"chunk_max_tokens": (1, 254), "chunk_min_tokens": (0, 254), "header_max_tokens": (0, 254),
                       "batch_size": (1, 1 << 16), "bm25_k1": (0.0, 100.0), "bm25_b": (0.0, 1.0),
-                      "merge_factor": (2, 1024), "min_merge_passages": (1, 1 << 40)})
+                      "merge_factor": (2, 1024), "min_merge_passages": (1, 1 << 40), "ray_workers": (1, 1 << 16)})
+        if self.executor not in EXECUTORS:
+            raise SettingsError(f"IndexSettings.executor must be one of {', '.join(EXECUTORS)}, not {self.executor!r}")
+        if self.ray_address is not None and (not isinstance(self.ray_address, str) or not self.ray_address):
+            raise SettingsError(f"IndexSettings.ray_address must be a non-empty string or None, not "
+                                f"{self.ray_address!r}")
         if self.chunk_min_tokens > self.chunk_max_tokens:
             raise SettingsError(f"IndexSettings: chunk_min_tokens ({self.chunk_min_tokens}) is above "
                                 f"chunk_max_tokens ({self.chunk_max_tokens})")

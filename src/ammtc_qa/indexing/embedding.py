@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,15 @@ class Embedder:
             vectors = self.model.encode(texts, batch_size=batch_size, show_progress_bar=progress,
                                         convert_to_numpy=True, normalize_embeddings=True)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_batches(self, batches: Sequence[Sequence[str]]) -> Iterator[tuple[int, np.ndarray]]:
+        """``(batch number, vectors)`` for each batch, each encoded as one model call.
+
+        The executor seam of a build (``embedding_cache``): in this process, in order. The Ray
+        executor (``ray_executor.RayEmbedder``) runs the same calls on an actor pool and yields
+        them as they finish, in any order."""
+        for number, batch in enumerate(batches):
+            yield number, self.encode(list(batch), batch_size=max(len(batch), 1))
 
     def _cut(self, text: str, max_pieces: int) -> str:
         """The longest prefix of ``text`` that is at most ``max_pieces`` word pieces."""

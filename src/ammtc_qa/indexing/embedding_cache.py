@@ -205,16 +205,23 @@ def _embed_batches(texts: Sequence[str], first: np.ndarray, todo: np.ndarray, uk
     # Batches hold texts of similar length (sorted: little padding), but run in a shuffled order: a
     # bar that saw only the longest texts first would give an ETA several times too long.
     starts = np.random.default_rng(0).permutation(np.arange(0, len(todo), batch_size))
+    batches = [todo[lo:lo + batch_size] for lo in starts.tolist()]
+    # The embedder runs the batches: in this process, or on a Ray actor pool (``ray_executor``), which
+    # yields them as they finish, in any order; each carries its number, so its rows are known.
+    runner = getattr(embedder, "encode_batches", None)
+    if runner is None:  # a bare encoder (a stand-in in tests): one call per batch, in order
+        def runner(texts_of: Sequence[Sequence[str]]) -> Any:
+            for number, batch in enumerate(texts_of):
+                yield number, embedder.encode(list(batch), batch_size=len(batch), progress=False)
     with _progress_bar(len(todo), desc, progress) as bar:
-        for lo in starts.tolist():
-            rows = todo[lo:lo + batch_size]
-            batch = [texts[first[i]] for i in rows]
-            vectors = np.asarray(embedder.encode(batch, batch_size=len(batch), progress=False), dtype=np.float32)
-            if vectors.shape != (len(batch), embedder.dim):
-                raise RuntimeError(f"embedder returned shape {vectors.shape} for {len(batch)} texts")
+        for number, got in runner([[texts[first[i]] for i in rows] for rows in batches]):
+            rows = batches[number]
+            vectors = np.asarray(got, dtype=np.float32)
+            if vectors.shape != (len(rows), embedder.dim):
+                raise RuntimeError(f"embedder returned shape {vectors.shape} for {len(rows)} texts")
             uvecs[rows] = vectors.astype(np.float16)
             journal.append(ukeys[rows], uvecs[rows])
-            bar.update(len(batch))
+            bar.update(len(rows))
 
 
 def _progress_bar(total: int, desc: str, progress: bool) -> Any:
