@@ -148,6 +148,11 @@ def squad_metrics(recorded: dict[str, list[tuple[str, float]]], qrels: dict[str,
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
 
+class _Doc:
+    def __init__(self, doc_id: str) -> None:
+        self.doc_id = doc_id
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path)
@@ -156,9 +161,11 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/cutoff-cache"))
     a = ap.parse_args()
     import ammtc_qa
+    from ammtc_qa.evaluation import passages_to_run, score_run
     from ammtc_qa.evaluation.beir import load_beir
 
     off = {"min_relevance": None, "relative_cutoff": None}
+    before = {**off, "evidence_meeting_boost": 0.0}
     qa = ammtc_qa.load()
     sets = {"dev": questions(DEV_QUESTIONS), "blind": questions(BLIND_QUESTIONS),
             "blind2": questions(BLIND2_QUESTIONS)}
@@ -171,19 +178,30 @@ def main() -> None:
                 f"{f}/{m}{'/p' if p else ''}": metrics(rec, f, m, p) for f in FLOORS for m in MARGINS
                 for p in (0.0, boost)}
         log(f"cutoff: boost {boost} done ({time.perf_counter() - t0:.0f} s)")
+    result["report"] = {name: {"before": metrics(collect(qa, qs, **before), None, None),
+                               "after": metrics(collect(qa, qs), None, None)} for name, qs in sets.items()}
     result["unrelated"] = [{"q": q, "relevance": [round(p.explanation["relevance"], 3) for p in
-                                                   qa.ask(q, k=5, explain=True, **off).passages]}
+                                                   qa.ask(q, k=5, explain=True, **off).passages],
+                            "after": len(qa.ask(q, k=5)), "notice": qa.ask(q, k=5).notice}
                            for q in UNRELATED]
     if a.squad:
         task = load_beir(SCORE_PY.parents[1] / "bench" / "squad-dev")
         qids = random.Random(a.seed).sample(task.judged_queries, a.squad)
         corpus = write_corpus(a.cache / "squad-corpus", squad_corpus())
         sq = ammtc_qa.load(corpus_dir=corpus, index_dir=a.cache / "squad-index", progress=False)
-        sq.search_settings = sq.search_settings.with_overrides(**off)
+        defaults = sq.search_settings
+        sq.search_settings = sq.search_settings.with_overrides(**before)
         t1 = time.perf_counter()
         rec_sq = squad_collect(sq, [(q, task.queries[q]) for q in qids])
         log(f"cutoff: squad {len(qids)} queries in {time.perf_counter() - t1:.0f} s")
         qrels = {q: task.qrels[q] for q in qids}
+        sq.search_settings = defaults
+        after = {qid: [p.doc_id for p in sq.ask(task.queries[qid], k=100).passages] for qid in qids}
+        run = {qid: passages_to_run(_Doc(d) for d in docs) for qid, docs in after.items()}
+        measured = score_run(qrels, run, ("nDCG@10", "R@5", "R@10", "R@100", "RR@10"))
+        result["squad_after"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in measured.items()}
+        result["squad_after"]["mean_passages"] = sum(len(d) for d in after.values()) / len(after)
+        result["squad_after"]["empty"] = sum(not d for d in after.values())
         result["squad"] = {"queries": len(qids), "seed": a.seed,
                            "grid": {f"{f}/{m}": squad_metrics(rec_sq, qrels, f, m) for f in FLOORS for m in MARGINS},
                            "top_relevance": sorted(round(max((r for _, r in rows), default=0.0), 3)

@@ -130,3 +130,10 @@ def test_bad_setting_through_ask_is_refused(qa: ammtc_qa.QA) -> None:
 def test_none_turns_each_off() -> None:
     s = SearchSettings(min_relevance=None, relative_cutoff=None, evidence_meeting_boost=0)
     assert s.min_relevance is None and s.relative_cutoff is None
+
+
+def test_a_keyword_query_below_the_cosine_floor_is_rescued_by_its_terms(qa: ammtc_qa.QA) -> None:
+    strict = {"min_relevance": 0.99}  # no cosine reaches it: only the term test can keep an answer
+    assert qa.ask("methamphetamine Melaka", k=3, **strict).passages
+    assert not qa.ask("methamphetamine Melaka", k=3, min_term_coverage=None, **strict).passages
+    assert not qa.ask("tungsten boiling point", k=3, **strict).passages

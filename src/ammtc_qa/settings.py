@@ -123,6 +123,11 @@ class SearchSettings:
     answer is empty with a notice. Cosines of the embedding model are comparable across corpora:
     out-of-domain questions reach at most 0.24 on the shipped corpus, the weakest of 1,000 squad-dev
     questions 0.37 (benchmarks/RESULTS.md). ``None`` turns the floor off."""
+    min_term_coverage: float | None = 0.5
+    """Part of the no-answer floor: a question below ``min_relevance`` still gets its passages when
+    one of them holds this share of the question's idf-weighted terms (a term the corpus never uses
+    weighs as the question's known terms on average). Keyword queries have low cosines; an off-topic question shares few
+    terms. ``None``: the cosine floor alone decides."""
     relative_cutoff: float | None = 0.3
     """Padding cut-off: a passage below the best passage's relevance minus this margin is not shown,
     so ``ask`` may return fewer than ``k`` passages (the first is always kept). The smallest margin
@@ -145,7 +150,8 @@ class SearchSettings:
                       "sentence_lexical_weight": (-1e6, 1e6), "lead_weight": (-1e6, 1e6),
                       "neighbour_weight": (-1e6, 1e6), "implied_meeting_boost": (-1e6, 1e6),
                       "evidence_meeting_boost": (0.0, 1e6)})
-        _check_optional(self, {"min_relevance": (-1.0, 1.0), "relative_cutoff": (0.0, 2.0)})
+        _check_optional(self, {"min_relevance": (-1.0, 1.0), "min_term_coverage": (0.0, 1.0),
+                                "relative_cutoff": (0.0, 2.0)})
 
     def with_overrides(self, **overrides: Any) -> SearchSettings:
         """A copy with ``overrides`` applied; a misspelt name raises ``InvalidTypeError`` (a

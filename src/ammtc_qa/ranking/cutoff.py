@@ -11,7 +11,11 @@ which of them are worth showing:
   one corpus carry over to another. A question of another domain reaches ~0.1-0.2 on the
   shipped corpus; a real answer 0.5-0.8.
 * **Floor** (``SearchSettings.min_relevance``): when even the most relevant candidate is below
-  it, nothing in the corpus answers; the answer is empty with a notice.
+  it, and no chosen passage holds ``min_term_coverage`` of the question's idf-weighted terms,
+  nothing in the corpus answers; the answer is empty with a notice. The term test is there for
+  keyword queries ("drug seizures": cosine 0.27 on the shipped corpus, both terms in the passage);
+  a term the corpus never uses weighs as much as the question's known terms on average, so an
+  off-topic question is not rescued by one common word it shares.
 * **Relative drop** (``SearchSettings.relative_cutoff``): a passage is kept only while its
   relevance is at least the top relevance minus this margin, so the tail that only shares the
   topic is not shown. The best passage is always kept when the floor passes.
@@ -25,9 +29,12 @@ about no meeting are left alone, so a general-news corpus is unaffected.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from ..settings import SearchSettings
+from ..text.lexical import tokenize
 from .candidates import Candidates
 from .questions import QuestionMeetings
 from .selection import Chosen
@@ -38,18 +45,36 @@ def relevance(c: Candidates, sentence_cosine: np.ndarray) -> np.ndarray:
     return np.maximum(c.dense, sentence_cosine).astype(np.float32)
 
 
-def cut(chosen: list[Chosen], rel: np.ndarray, demoted: np.ndarray,
+def term_coverage(c: Candidates, i: int, q_tokens: Sequence[str], idf: dict[str, float], n_passages: int) -> float:
+    """Share of the question's idf mass whose terms occur in candidate ``i``. A term the corpus
+    never uses counts at the mean idf of the question's known terms (at the idf of a term in no
+    passage when none is known): a question about tungsten is not covered by a passage that only
+    shares its word "point"."""
+    known = [idf[t] for t in set(q_tokens) if t in idf]
+    unseen = sum(known) / len(known) if known else float(np.log(1.0 + (n_passages + 0.5) / 0.5))
+    weights = {t: idf.get(t, unseen) for t in set(q_tokens)}
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    present = set(tokenize(c.text(i)))
+    return sum(w for t, w in weights.items() if t in present) / total
+
+
+def cut(chosen: list[Chosen], rel: np.ndarray, demoted: np.ndarray, coverage: Callable[[int], float],
         s: SearchSettings) -> tuple[list[Chosen], str | None]:
     """The selected passages worth showing, and a notice when none is. A passage from an article
     about another meeting than the preferred one (``demoted``) has ``evidence_meeting_boost`` taken
-    off its relevance."""
+    off its relevance. Below the floor, the question still counts as related when a chosen passage
+    holds ``min_term_coverage`` of its terms (short keyword queries have low cosines)."""
     if not chosen:
         return chosen, None
     rel = rel - s.evidence_meeting_boost * demoted
     top = max(float(rel[item.index]) for item in chosen)
     if s.min_relevance is not None and top < s.min_relevance:
-        return [], (f"Nothing in the corpus is relevant to the question: the closest passage has relevance "
-                    f"{top:.2f}, below min_relevance {s.min_relevance:.2f}.")
+        best = max((coverage(item.index) for item in chosen), default=0.0) if s.min_term_coverage is not None else 0.0
+        if s.min_term_coverage is None or best < s.min_term_coverage:
+            return [], (f"Nothing in the corpus is relevant to the question: the closest passage has relevance "
+                        f"{top:.2f} (below min_relevance {s.min_relevance:.2f}) and holds {best:.0%} of its terms.")
     if s.relative_cutoff is None:
         return chosen, None
     floor = top - s.relative_cutoff

@@ -61,18 +61,24 @@ class Ranker:
             return fusion.fuse(c, best_sentence, boosted, settings)
 
         cosine = best
+        idf = self.backend.idf(q_tokens)
         fused = fuse(best)
         if settings.sentence_lexical_weight and settings.sentence_weight:
-            best, fused = signals.rescore(c, query, self.backend.idf(q_tokens), best, fused, fuse, settings)
+            best, fused = signals.rescore(c, query, idf, best, fused, fuse, settings)
         if self.reranker is not None:
             fused = self._rerank(question, query, c, fused)
         preferred = cutoff.preferred_meeting(c, fused, meetings)
         fused, demoted = cutoff.prefer_meeting(c, fused, preferred, meetings, settings)
         relevance = cutoff.relevance(c, cosine)
+
+        def coverage(i: int) -> float:
+            return cutoff.term_coverage(c, i, q_tokens, idf, len(self.backend))
+
         chosen, cut_notice = cutoff.cut(selection.select(c, fused, k, self.backend, settings), relevance, demoted,
-                                        settings)
+                                        coverage, settings)
         if not chosen:
-            return Answer(question, [], notice or cut_notice or "No passage matches the question.", meetings.named)
+            said = " ".join(n for n in (notice, cut_notice) if n)
+            return Answer(question, [], said or "No passage matches the question.", meetings.named)
         passages = []
         for item in chosen:
             i = item.index
@@ -80,6 +86,7 @@ class Ranker:
             info = {"dense_rank": _rank(c.dense_rank[i], absent), "lexical_rank": _rank(c.lexical_rank[i], absent),
                     "dense": float(c.dense[i]), "bm25": float(c.lexical[i]), "best_sentence": float(best[i]),
                     "sentence_cosine": float(cosine[i]), "relevance": float(relevance[i]),
+                    "term_coverage": round(coverage(i), 3),
                     "fused": float(fused[i]), "demoted": bool(demoted[i]),
                     "meeting": _meeting_decision(meetings, bool(boosted[i]), preferred, bool(demoted[i]))} \
                 if explain else {}
