@@ -142,6 +142,28 @@ class SearchSettings:
     syndicated_similarity: float = 0.93
     """Cosine above which two passages from different articles are taken as the same wire copy
     (the lower-ranked one is folded into the other as "also reported by")."""
+    min_relevance: float | None = 0.3
+    """No-answer floor: when the most relevant selected passage has a relevance (the larger of its
+    passage cosine and best-sentence cosine to the question, see ``ranking.cutoff``) below this, the
+    answer is empty with a notice. Cosines of the embedding model are comparable across corpora:
+    out-of-domain questions reach at most 0.24 on the shipped corpus, the weakest of 1,000 squad-dev
+    questions 0.37 (benchmarks/RESULTS.md). ``None`` turns the floor off."""
+    min_term_coverage: float | None = 0.5
+    """Part of the no-answer floor: a question below ``min_relevance`` still gets its passages when
+    one of them holds this share of the question's idf-weighted terms (a term the corpus never uses
+    weighs as the question's known terms on average). Keyword queries have low cosines; an off-topic question shares few
+    terms. ``None``: the cosine floor alone decides."""
+    relative_cutoff: float | None = 0.3
+    """Padding cut-off: a passage below the best passage's relevance minus this margin is not shown,
+    so ``ask`` may return fewer than ``k`` passages (the first is always kept). The smallest margin
+    at which neither dev hit@5 nor squad-dev nDCG@10/R@5 drops. ``None`` turns it off (always ``k``
+    passages when the corpus has them)."""
+    evidence_meeting_boost: float = 0.2
+    """For a question that names no meeting: subtracted (on the convex scale; scaled for RRF) from
+    the fused score of passages of articles about another meeting than the best candidate's article,
+    and, for the cut-off, from the relevance of passages about another meeting than the preferred
+    one (the implied meeting if any, else the best candidate's). 0 turns it off; articles about no
+    meeting are never demoted."""
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:
@@ -152,7 +174,10 @@ class SearchSettings:
                       "dense_weight": (-1e6, 1e6), "lexical_weight": (-1e6, 1e6), "sentence_weight": (-1e6, 1e6),
                       "sentence_lexical_weight": (-1e6, 1e6), "lead_weight": (-1e6, 1e6),
                       "neighbour_weight": (-1e6, 1e6), "implied_meeting_boost": (-1e6, 1e6),
-                      "publisher_boost": (-1e6, 1e6), "date_boost": (-1e6, 1e6)})
+                      "publisher_boost": (-1e6, 1e6), "date_boost": (-1e6, 1e6),
+                      "evidence_meeting_boost": (0.0, 1e6)})
+        _check_optional(self, {"min_relevance": (-1.0, 1.0), "min_term_coverage": (0.0, 1.0),
+                                "relative_cutoff": (0.0, 2.0)})
 
     def with_overrides(self, **overrides: Any) -> SearchSettings:
         """A copy with ``overrides`` applied; a misspelt name raises ``InvalidTypeError`` (a
@@ -166,6 +191,11 @@ def _override(settings: T, overrides: dict[str, Any], kind: str) -> T:
     if unknown:
         raise InvalidTypeError(f"unknown {kind} setting(s) {', '.join(unknown)}; valid: {', '.join(names)}")
     return replace(settings, **overrides)  # type: ignore[type-var]
+
+
+def _check_optional(settings: object, ranges: dict[str, tuple[float, float]]) -> None:
+    """``_check`` for knobs where ``None`` means off."""
+    _check(settings, {name: r for name, r in ranges.items() if getattr(settings, name) is not None})
 
 
 def _check(settings: object, ranges: dict[str, tuple[float, float]]) -> None:

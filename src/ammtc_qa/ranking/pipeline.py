@@ -27,8 +27,12 @@ from ..backends.filters import Filter
 from ..indexing.embedding import Embedder
 from ..settings import SearchSettings
 from ..text.lexical import question_tokens
+<<<<<<< HEAD
 from . import candidates, fusion, selection, signals
 from .hints import PublisherNames, period_in
+=======
+from . import candidates, cutoff, fusion, selection, signals
+>>>>>>> cutoff
 from .questions import MeetingCatalog, QuestionMeetings, analyse, unknown_notice
 from .temporal import Reading, Timeline
 
@@ -77,18 +81,35 @@ class Ranker:
         def fuse(best_sentence: np.ndarray) -> np.ndarray:
             return fusion.fuse(c, best_sentence, boosted, settings, prior)
 
+        cosine = best
+        idf = self.backend.idf(q_tokens)
         fused = fuse(best)
         if settings.sentence_lexical_weight and settings.sentence_weight:
-            best, fused = signals.rescore(c, query, self.backend.idf(q_tokens), best, fused, fuse, settings)
+            best, fused = signals.rescore(c, query, idf, best, fused, fuse, settings)
         if self.reranker is not None:
             fused = self._rerank(question, query, c, fused)
+        preferred = cutoff.preferred_meeting(c, fused, meetings)
+        fused, demoted = cutoff.prefer_meeting(c, fused, preferred, meetings, settings)
+        relevance = cutoff.relevance(c, cosine)
+
+        def coverage(i: int) -> float:
+            return cutoff.term_coverage(c, i, q_tokens, idf, len(self.backend))
+
+        chosen, cut_notice = cutoff.cut(selection.select(c, fused, k, self.backend, settings), relevance, demoted,
+                                        coverage, settings)
+        if not chosen:
+            said = " ".join(n for n in (notice, cut_notice) if n)
+            return Answer(question, [], said or "No passage matches the question.", meetings.named)
         passages = []
-        for item in selection.select(c, fused, k, self.backend, settings):
+        for item in chosen:
             i = item.index
             absent = len(self.backend) + 1
             info = {"dense_rank": _rank(c.dense_rank[i], absent), "lexical_rank": _rank(c.lexical_rank[i], absent),
                     "dense": float(c.dense[i]), "bm25": float(c.lexical[i]), "best_sentence": float(best[i]),
-                    "fused": float(fused[i]), "meeting": _meeting_decision(meetings, bool(boosted[i]))} \
+                    "sentence_cosine": float(cosine[i]), "relevance": float(relevance[i]),
+                    "term_coverage": round(coverage(i), 3),
+                    "fused": float(fused[i]), "demoted": bool(demoted[i]),
+                    "meeting": _meeting_decision(meetings, bool(boosted[i]), preferred, bool(demoted[i]))} \
                 if explain else {}
             if explain and hinted[i]:
                 info["preferred"] = hinted[i]
@@ -170,9 +191,12 @@ def _rank(rank: int, not_ranked: int) -> int | None:
     return None if rank >= not_ranked else int(rank) + 1
 
 
-def _meeting_decision(meetings: QuestionMeetings, boosted: bool) -> str:
+def _meeting_decision(meetings: QuestionMeetings, boosted: bool, evidence: str | None, demoted: bool) -> str:
     if meetings.named:
         return f"restricted to articles mentioning {'/'.join(meetings.named)}"
     if meetings.implied:
-        return f"{'boosted' if boosted else 'not boosted'} ({meetings.reason}: {'/'.join(meetings.implied)})"
+        return (f"{'boosted' if boosted else 'not boosted'}{'; demoted in the cut-off' if demoted else ''} "
+                f"({meetings.reason}: {'/'.join(meetings.implied)})")
+    if evidence and demoted:
+        return f"no meeting in question; demoted (best evidence is about {evidence})"
     return "no meeting in question"
