@@ -27,12 +27,8 @@ from ..backends.filters import Filter
 from ..indexing.embedding import Embedder
 from ..settings import SearchSettings
 from ..text.lexical import question_tokens
-<<<<<<< HEAD
-from . import candidates, fusion, selection, signals
-from .hints import PublisherNames, period_in
-=======
 from . import candidates, cutoff, fusion, selection, signals
->>>>>>> cutoff
+from .hints import PublisherNames, period_in
 from .questions import MeetingCatalog, QuestionMeetings, analyse, unknown_notice
 from .temporal import Reading, Timeline
 
