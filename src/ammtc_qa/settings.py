@@ -20,6 +20,9 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 FUSIONS = ("convex", "rrf")
 """The values ``SearchSettings.fusion`` accepts."""
 
+DATE_FROM = ("none", "mtime")
+"""The values ``IndexSettings.date_from`` accepts."""
+
 INDEX_FORMAT = 2
 """Bumped whenever the on-disk layout changes; an index of another format is stale."""
 
@@ -53,6 +56,21 @@ class IndexSettings:
     search visits O(log archive) segments and a passage is rewritten O(log archive) times."""
     min_merge_passages: int = 256
     """Local store: segments up to this many passages form the smallest size class."""
+    date_from: str = "none"
+    """Where an article's date comes from when neither metadata nor a dateline gives one:
+    ``"none"`` (no date: the citation says n.d.) or ``"mtime"`` (the file's modification day,
+    UTC; right for an archive whose files were saved on publication, wrong for a copied one)."""
+    body_dateline_lines: int = 3
+    """How many of an article's first paragraphs may hold a dateline that opens the paragraph
+    ("HANOI, Sept. 24, 2029 (VNA) - The ..."), read as the article's date when no dateline line
+    was found; 0 turns this off. Dates later in the text are events, not the publication."""
+    encoding_max_chaos: float = 0.1
+    """A file that is not UTF-8 is decoded by the legacy encoding charset-normalizer finds only
+    when at most this share of the decoded text looks garbled; otherwise it is skipped with the
+    ``iconv`` command that converts it."""
+    language_min_confidence: float = 0.9
+    """An article's language is detected (py3langid) when metadata gives none, and recorded only
+    when the detector is at least this confident (news prose: nearly always above 0.99)."""
 
     _OPERATIONAL = ("batch_size", "merge_factor", "min_merge_passages", "backend")
     """Knobs that change how a build runs, not what it stores: not fingerprinted."""
@@ -66,6 +84,11 @@ class IndexSettings:
                                 f"chunk_max_tokens ({self.chunk_max_tokens})")
         if not isinstance(self.model, str) or not self.model:
             raise SettingsError("IndexSettings.model must be a non-empty string")
+        if self.date_from not in DATE_FROM:
+            raise SettingsError(f"IndexSettings.date_from must be one of {', '.join(map(repr, DATE_FROM))}, "
+                                f"not {self.date_from!r}")
+        _check(self, {"body_dateline_lines": (0, 1000), "encoding_max_chaos": (0.0, 1.0),
+                      "language_min_confidence": (0.0, 1.0)})
 
     def fingerprint(self) -> dict[str, object]:
         """What an index was built with; a change makes it stale."""
@@ -117,6 +140,12 @@ class SearchSettings:
     syndicated_similarity: float = 0.93
     """Cosine above which two passages from different articles are taken as the same wire copy
     (the lower-ranked one is folded into the other as "also reported by")."""
+    question_language_min_confidence: float = 0.8
+    """A question gets a notice that the (English) model reads its language poorly when the
+    language detector says it is not English with at least this confidence."""
+    question_english_words: float = 0.2
+    """...unless English function words ("the", "of", "what") make up at least this share of its
+    words: short questions full of names fool any detector."""
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:
@@ -126,7 +155,8 @@ class SearchSettings:
                       "duplicate_penalty": (0.0, 1e6), "syndicated_similarity": (-1.0, 1.0),
                       "dense_weight": (-1e6, 1e6), "lexical_weight": (-1e6, 1e6), "sentence_weight": (-1e6, 1e6),
                       "sentence_lexical_weight": (-1e6, 1e6), "lead_weight": (-1e6, 1e6),
-                      "neighbour_weight": (-1e6, 1e6), "implied_meeting_boost": (-1e6, 1e6)})
+                      "neighbour_weight": (-1e6, 1e6), "implied_meeting_boost": (-1e6, 1e6),
+                      "question_language_min_confidence": (0.0, 1.0), "question_english_words": (0.0, 1.0)})
 
     def with_overrides(self, **overrides: Any) -> SearchSettings:
         """A copy with ``overrides`` applied; a misspelt name raises ``InvalidTypeError`` (a
