@@ -174,3 +174,21 @@ def test_load_reports_other_types_and_rereads_what_a_subfolder_metadata_change_t
     qa = ammtc_qa.load(corpus, tmp_path / "index")
     assert qa.document("sub/b").publisher == "New Wire"
     assert qa.info()["skipped"] == []
+
+
+def test_add_reports_other_types_and_brings_a_folders_metadata_and_mtimes(tmp_path: Path,
+                                                                         fast_encode: None) -> None:
+    corpus = _write(tmp_path / "corpus", {"a.txt": _article("Ministers agree border plan")})
+    qa = ammtc_qa.load(corpus, tmp_path / "index", settings=IndexSettings(date_from="mtime"))
+    incoming = _write(tmp_path / "bbc", {"tech/001.txt": _article("Police seize record haul"),
+                                         "tech/photo.png": b"\x89PNG", "metadata.json": {"*": {"publisher": "BBC"}}})
+    when = dt.datetime(2005, 2, 14, 9, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(incoming / "tech" / "001.txt", (when, when))
+    with pytest.warns(CorpusWarning, match=r"bbc/tech/photo\.png: file type \.png is not read"):
+        report = qa.add(incoming)
+    assert report.added == ["bbc/tech/001"]
+    assert [name for name, _ in report.skipped] == [str(incoming / "tech" / "photo.png")]
+    assert (corpus / "bbc" / "metadata.json").is_file() and not (corpus / "bbc" / "tech" / "photo.png").exists()
+    doc = qa.document("bbc/tech/001")
+    assert doc.publisher == "BBC" and doc.date == dt.date(2005, 2, 14)
+    assert doc.citation == 'BBC, "Police seize record haul", 2005-02-14'

@@ -119,7 +119,8 @@ def test_a_missing_extra_says_what_to_install(tmp_path: Path, monkeypatch: pytes
 
     monkeypatch.setattr(builtins, "__import__", no_pypdf)
     (tmp_path / "plan.pdf").write_bytes(make_pdf([PAGE_1]))
-    with pytest.warns(CorpusWarning, match=r'plan\.pdf: reading PDF files needs pypdf; install it with `pip install "ammtc-qa\[pdf\]"'):
+    hint = r'plan\.pdf: reading PDF files needs pypdf; install it with `pip install "ammtc-qa\[pdf\]"'
+    with pytest.warns(CorpusWarning, match=hint):
         read_corpus(tmp_path)
 
 
