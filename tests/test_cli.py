@@ -234,10 +234,14 @@ def test_add_remove_update_say_what_they_do(capsys: pytest.CaptureFixture[str], 
     corpus = make_corpus({"reports/2024/scam.txt": EXTRA_ARTICLE, "pangolin.txt": "Pangolin scales seized.\n"})
     index = tmp_path / "index"
     where = ["--corpus", str(corpus), "--index", str(index)]
+    sheet = tmp_path / "report.xlsx"
+    sheet.write_bytes(b"PK\x03\x04")
+    code, _, err = run(capsys, "add", str(sheet), *where)
+    assert code == 2 and "ammtc-qa: error: nothing added:" in err and "not a corpus file" in err
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(b"%PDF-1.4")
     code, _, err = run(capsys, "add", str(pdf), *where)
-    assert code == 2 and "ammtc-qa: error: nothing added:" in err and "not a corpus file" in err
+    assert code == 2 and "report.pdf: not a readable PDF" in err
 
     new_version = tmp_path / "incoming" / "scam.txt"
     new_version.parent.mkdir()

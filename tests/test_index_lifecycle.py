@@ -140,10 +140,10 @@ BAD_FILES: dict[str, bytes] = {
     "empty.txt": b"",
     "blank.md": b"  \n\n\t\n",
     "binary.txt": b"PK\x03\x04\x14\x00\x00\x00\x08\x00 some zipped bytes",
-    "latin1.txt": "Café owner held over smuggling\n\nPolice in Hanoi arrested the café owner.".encode("latin-1"),
+    "sjis.txt": "東京で会議が開かれた。大臣が出席した。".encode("shift_jis"),  # CP932 or CP949: not guessed
 }
 BAD_REASONS = {"empty.txt": "empty file", "blank.md": "empty file", "binary.txt": "NUL bytes",
-               "latin1.txt": "not UTF-8"}
+               "sjis.txt": "not UTF-8"}
 
 
 def test_bad_files_are_skipped_with_a_warning_and_the_rest_indexed(make_corpus, tmp_path: Path) -> None:  # noqa: ANN001

@@ -30,13 +30,18 @@ class Passage:
     """Sentence spans (document offsets, inside ``start:end``) that best match the question."""
     also_reported_by: tuple[str, ...] = ()
     """Citations of near-identical passages from other articles (syndicated copies)."""
+    page: int | None = None
+    """For a passage of a PDF: the (1-based) page where it starts; None for other articles."""
+    source: str = ""
+    """The corpus file the article came from (``archive.jsonl:12`` for a line): what the citation
+    names when the article has no title."""
     explanation: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def citation(self) -> str:
         from .input.document import citation
 
-        return citation(self.publisher, self.title, self.doc_id, self.date)
+        return citation(self.publisher, self.title, self.doc_id, self.date, self.source, self.page)
 
     def marked(self, left: str = "**", right: str = "**") -> str:
         """The passage text with its highlights wrapped in ``left``/``right``."""
@@ -52,7 +57,8 @@ class Passage:
         out: dict[str, object] = {"text": self.text, "score": self.score, "doc_id": self.doc_id, "start": self.start,
                 "end": self.end, "citation": self.citation, "title": self.title, "publisher": self.publisher,
                 "date": self.date.isoformat() if self.date else None, "url": self.url, "meeting": self.meeting,
-                "highlights": [list(h) for h in self.highlights], "also_reported_by": list(self.also_reported_by)}
+                "highlights": [list(h) for h in self.highlights], "also_reported_by": list(self.also_reported_by),
+                "page": self.page, "source": self.source}
         if self.explanation:
             out["explanation"] = dict(self.explanation)
         return out

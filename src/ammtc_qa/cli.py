@@ -94,7 +94,8 @@ def _print_json(data: object, *, lines: bool = False) -> None:
 
 def _index_flags(args: argparse.Namespace) -> str:
     flags = [f" --corpus {args.corpus}" if args.corpus else "", f" --index {args.index}" if args.index else "",
-             f" --model {args.model}" if args.model else ""]
+             f" --model {args.model}" if args.model else "",
+             f" --date-from {args.date_from}" if getattr(args, "date_from", None) else ""]
     return "".join(flags)
 
 
@@ -108,6 +109,10 @@ def _open(args: argparse.Namespace, *, build: bool, strict: bool = False, force:
         raise UsageError(f"corpus folder {args.corpus} does not exist")
     kw: dict[str, Any] = {"model": args.model, "vector_kind": getattr(args, "vector_kind", None),
                           "reranker": getattr(args, "reranker", None), **_backend(args)}
+    if getattr(args, "date_from", None):
+        from .settings import IndexSettings
+
+        kw["settings"] = IndexSettings(date_from=args.date_from)
     if kw["vector_kind"] is not None:
         _check_vector_kind(kw["vector_kind"])
     if getattr(args, "ray", False) or getattr(args, "ray_address", None):
@@ -362,7 +367,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"{'meetings':12s} {', '.join(info['meetings'])}")
     for a in listed:
         print(f"  {a['doc_id']}: {a['citation']} | main {a['main_meeting'] or '-'} | mentions "
-              f"{', '.join(a['mentions']) or '-'} | {a['passages']} passages")
+              f"{', '.join(a['mentions']) or '-'} | {a['passages']} passages | language {a['language'] or '?'}")
     for name, reason in info["skipped"]:
         print(f"  {_skip_line(name, reason)}")
     return 0
@@ -437,6 +442,10 @@ def _common(p: argparse.ArgumentParser, *, read_only: bool) -> None:
     p.add_argument("--qdrant-collection", metavar="NAME", help="Qdrant collection name (default ammtc_qa)")
     p.add_argument("--model", metavar="NAME_OR_FOLDER",
                    help="sentence-transformers model: the default all-MiniLM-L6-v2 or a local folder")
+    p.add_argument("--date-from", choices=("none", "mtime"), default=None,
+                   help="date of an article that neither metadata.json nor a dateline dates: none (default; "
+                        "cited n.d.) or mtime (the file's modification day). Part of the index settings, like "
+                        "--model: give it to every command on that index")
     if read_only:
         p.add_argument("--build", action="store_true",
                        help="build the index if it is missing, stale or corrupt (default: say so and stop)")

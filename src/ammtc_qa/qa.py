@@ -130,7 +130,8 @@ class QA:
         reference = _as_of(as_of)
         settings = self.search_settings.with_overrides(**overrides) if overrides else self.search_settings
         ranker = self._ranker  # one version for the whole call, even if add() switches meanwhile
-        return ranker.ask(question, k, settings, explain=explain, where=where, as_of=reference)
+        answer = ranker.ask(question, k, settings, explain=explain, where=where, as_of=reference)
+        return _annotated(answer, ranker.backend, settings)
 
     def document(self, doc_id: str) -> Document:
         return self.backend.document(doc_id)
@@ -212,18 +213,55 @@ class QA:
                 "model": state.get("model"), "vector_kind": state.get("vector_kind"), **state["counts"],
                 "meetings": self._ranker.catalog.keys, "skipped": state.get("corpus", {}).get("skipped", []),
                 "embedding": state.get("embedding", {}), "linked_copies": state["counts"].get("linked_copies", 0),
-                "stale": self.stale}
+                "languages": _languages(backend), "stale": self.stale}
 
     def cleaning_report(self, doc_id: str | None = None) -> str:
         """What cleaning removed from each article (or one), so it can be audited."""
         docs = [self.document(doc_id)] if doc_id else self.backend.documents()
         lines = []
         for doc in docs:
-            lines.append(f"{doc.doc_id} ({doc.source}): {len(doc.removed)} removed")
+            decoded = f"; decoded from {doc.encoding}" if doc.encoding else ""
+            lines.append(f"{doc.doc_id} ({doc.source}): {len(doc.removed)} removed{decoded}")
             for r in doc.removed:
                 text = " ".join(r.text.split())
                 lines.append(f"  - {r.kind:12s} {text[:90]!r}{'…' if len(text) > 90 else ''}")
         return "\n".join(lines)
+
+
+def _languages(backend: WritableBackend) -> dict[str, Any]:
+    """Articles per language (``"unknown"``: none given and none detected with confidence), and
+    the ids of those not in English, which the model reads poorly (``info()["languages"]``)."""
+    counts: dict[str, int] = {}
+    other: dict[str, str] = {}
+    for meta in backend.doc_meta():
+        code = meta.language or "unknown"
+        counts[code] = counts.get(code, 0) + 1
+        if meta.language and meta.language.casefold() not in ("en", "eng", "english"):
+            other[meta.doc_id] = meta.language
+    return {"counts": dict(sorted(counts.items())), "not_english": other}
+
+
+def _annotated(answer: Answer, backend: WritableBackend, settings: SearchSettings) -> Answer:
+    """The answer with each passage's source file and PDF page, and a notice when the question is
+    in a language the (English) model reads poorly."""
+    from .text.language import ENGLISH, name, question_language
+
+    docs: dict[str, Document] = {}
+    passages = []
+    for p in answer.passages:
+        doc = docs.get(p.doc_id)
+        if doc is None:
+            doc = docs[p.doc_id] = backend.document(p.doc_id)
+        passages.append(replace(p, page=doc.page_at(p.start), source=doc.source))
+    notice = answer.notice
+    code = question_language(answer.question, settings.question_language_min_confidence,
+                             settings.question_english_words)
+    if code is not None and code != ENGLISH:
+        note = (f"The question looks {name(code)} ({code}); the embedding model reads English well and other "
+                "languages poorly, so passages are matched mostly on shared names and numbers. Asking in "
+                "English gives better answers.")
+        notice = f"{notice} {note}" if notice else note
+    return replace(answer, passages=passages, notice=notice)
 
 
 class _DocsView(Mapping[str, Document]):

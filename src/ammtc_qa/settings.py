@@ -22,6 +22,8 @@ FUSIONS = ("convex", "rrf")
 
 EXECUTORS = ("local", "ray")
 """The values ``IndexSettings.executor`` accepts."""
+DATE_FROM = ("none", "mtime")
+"""The values ``IndexSettings.date_from`` accepts."""
 
 INDEX_FORMAT = 2
 """Bumped whenever the on-disk layout changes; an index of another format is stale."""
@@ -56,6 +58,21 @@ class IndexSettings:
     search visits O(log archive) segments and a passage is rewritten O(log archive) times."""
     min_merge_passages: int = 256
     """Local store: segments up to this many passages form the smallest size class."""
+    date_from: str = "none"
+    """Where an article's date comes from when neither metadata nor a dateline gives one:
+    ``"none"`` (no date: the citation says n.d.) or ``"mtime"`` (the file's modification day,
+    UTC; right for an archive whose files were saved on publication, wrong for a copied one)."""
+    body_dateline_lines: int = 3
+    """How many of an article's first paragraphs may hold a dateline that opens the paragraph
+    ("HANOI, Sept. 24, 2029 (VNA) - The ..."), read as the article's date when no dateline line
+    was found; 0 turns this off. Dates later in the text are events, not the publication."""
+    encoding_max_chaos: float = 0.1
+    """A file that is not UTF-8 is decoded by the legacy encoding charset-normalizer finds only
+    when at most this share of the decoded text looks garbled; otherwise it is skipped with the
+    ``iconv`` command that converts it."""
+    language_min_confidence: float = 0.9
+    """An article's language is detected (py3langid) when metadata gives none, and recorded only
+    when the detector is at least this confident (news prose: nearly always above 0.99)."""
 
     executor: str = "local"
     """Where a build embeds: ``"local"`` (in this process) or ``"ray"`` (``ray.data`` ``map_batches``
@@ -85,6 +102,11 @@ class IndexSettings:
                                 f"chunk_max_tokens ({self.chunk_max_tokens})")
         if not isinstance(self.model, str) or not self.model:
             raise SettingsError("IndexSettings.model must be a non-empty string")
+        if self.date_from not in DATE_FROM:
+            raise SettingsError(f"IndexSettings.date_from must be one of {', '.join(map(repr, DATE_FROM))}, "
+                                f"not {self.date_from!r}")
+        _check(self, {"body_dateline_lines": (0, 1000), "encoding_max_chaos": (0.0, 1.0),
+                      "language_min_confidence": (0.0, 1.0)})
 
     def fingerprint(self) -> dict[str, object]:
         """What an index was built with; a change makes it stale."""
@@ -164,6 +186,12 @@ class SearchSettings:
     and, for the cut-off, from the relevance of passages about another meeting than the preferred
     one (the implied meeting if any, else the best candidate's). 0 turns it off; articles about no
     meeting are never demoted."""
+    question_language_min_confidence: float = 0.8
+    """A question gets a notice that the (English) model reads its language poorly when the
+    language detector says it is not English with at least this confidence."""
+    question_english_words: float = 0.2
+    """...unless English function words ("the", "of", "what") make up at least this share of its
+    words: short questions full of names fool any detector."""
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:
@@ -175,7 +203,8 @@ class SearchSettings:
                       "sentence_lexical_weight": (-1e6, 1e6), "lead_weight": (-1e6, 1e6),
                       "neighbour_weight": (-1e6, 1e6), "implied_meeting_boost": (-1e6, 1e6),
                       "publisher_boost": (-1e6, 1e6), "date_boost": (-1e6, 1e6),
-                      "evidence_meeting_boost": (0.0, 1e6)})
+                      "evidence_meeting_boost": (0.0, 1e6),
+                      "question_language_min_confidence": (0.0, 1.0), "question_english_words": (0.0, 1.0)})
         _check_optional(self, {"min_relevance": (-1.0, 1.0), "min_term_coverage": (0.0, 1.0),
                                 "relative_cutoff": (0.0, 2.0)})
 

@@ -47,7 +47,7 @@ class DocMeta:
     def citation(self) -> str:
         from ..input.document import citation
 
-        return citation(self.publisher, self.title, self.doc_id, self.date)
+        return citation(self.publisher, self.title, self.doc_id, self.date, self.source)
 
     def to_json(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "title": self.title, "date": _iso(self.date), "publisher": self.publisher,

@@ -35,11 +35,12 @@ from ..errors import CorpusWarning, IndexUnavailableError
 from ..input import cleaning, duplicates, html, jsonl
 from ..input import corpus as corpus_mod
 from ..input import document as document_mod
-from ..input.corpus import METADATA_FILE, FileStamp, read_corpus, read_metadata, stamp_files
+from ..input import documents as formats
+from ..input.corpus import FileStamp, MetadataTree, is_metadata_file, read_corpus, read_metadata, stamp_files
 from ..input.document import Document
 from ..input.duplicates import ANCHORS, near_copies, shingles, text_hash
 from ..settings import INDEX_FORMAT, IndexSettings
-from ..text import dates, lexical, meetings, sentences
+from ..text import dates, language, lexical, meetings, sentences
 from ..text.lexical import tokenize
 from . import chunking
 from .chunking import Chunk, chunk_document
@@ -86,8 +87,8 @@ def code_fingerprint() -> str:
     chunking, tokenisation, headers): an index built by other code is rebuilt, even when
     settings and corpus are the same."""
     h = hashlib.sha256()
-    files = [Path(str(m.__file__)) for m in (corpus_mod, jsonl, html, dates, meetings, document_mod, duplicates,
-                                             chunking, sentences, lexical)]
+    files = [Path(str(m.__file__)) for m in (corpus_mod, jsonl, html, formats, dates, meetings, document_mod,
+                                             duplicates, chunking, sentences, lexical, language)]
     files += sorted(Path(str(cleaning.__file__)).parent.glob("*.py")) + [cleaning.vocabulary.VOCABULARY_FILE]
     for file in files:
         h.update(file.read_bytes())
@@ -131,7 +132,7 @@ class CorpusChanges:
 
     @property
     def files(self) -> list[str]:
-        return sorted({*self.added, *self.changed} - {METADATA_FILE})
+        return sorted(f for f in {*self.added, *self.changed} if not is_metadata_file(f))
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)
@@ -199,7 +200,7 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
     changes = corpus_changes(corpus_dir, state)
     if base is not None and not changes:
         return base
-    old_meta: dict[str, dict[str, str]] = state.get("metadata") or {}
+    old_meta = MetadataTree(state.get("metadata") or {})
     fingerprints = base.fingerprints() if base is not None else {}
     by_source: dict[str, list[str]] = defaultdict(list)
     source_of: dict[str, str] = {}
@@ -209,31 +210,31 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
             by_source[_file_of(m.source)].append(m.doc_id)
             source_of[m.doc_id] = m.source
         raw_of = {d: fp.raw_sha for d, fp in fingerprints.items() if fp.raw_sha}
-    # metadata entries that changed: the files they name are read again
-    new_meta = read_metadata(corpus_dir) if base is not None else {}
-    meta_keys = {k for k in set(old_meta) | set(new_meta) if old_meta.get(k) != new_meta.get(k)}
+    # metadata that changed: the files whose fields it changes are read again (with their records)
+    new_meta = read_metadata(corpus_dir) if base is not None else MetadataTree()
+    meta_files = old_meta.files_affected(new_meta, list(by_source))
+    meta_ids = old_meta.ids_affected(new_meta)
     if base is None:
         only = None
     else:
-        files = set(changes.files)
-        for key in meta_keys:
-            for rel in by_source:
-                if rel == key or rel.rsplit(".", 1)[0] == key or key in by_source[rel]:
-                    files.add(rel)
+        files = set(changes.files) | meta_files
+        for rel, ids in by_source.items():
+            if meta_ids & {rel, rel.rsplit(".", 1)[0], *ids}:
+                files.add(rel)
         only = files
     by_raw = {sha: d for d, sha in raw_of.items()}
 
     def reuse(sha: str) -> Document | None:
         doc_id = by_raw.get(sha)
-        if doc_id is None or doc_id in meta_keys or base is None:
+        if doc_id is None or doc_id in meta_ids or base is None or _file_of(source_of.get(doc_id, "")) in meta_files:
             return None
         return base.document(doc_id)
 
     corpus = read_corpus(corpus_dir, strict=strict, only=only, known_ids=fingerprints, reuse=reuse,
-                         progress=progress)
+                         progress=progress, settings=settings)
     # what was read is stamped from the bytes read (a file gone before it was read is not stamped)
-    read_files = set(only) if only is not None else set(changes.stamps) - {METADATA_FILE}
-    stamps = {**{k: v for k, v in changes.stamps.items() if k not in read_files and k != METADATA_FILE},
+    read_files = set(only) if only is not None else {f for f in changes.stamps if not is_metadata_file(f)}
+    stamps = {**{k: v for k, v in changes.stamps.items() if k not in read_files and not is_metadata_file(k)},
               **corpus.stamps}
     # documents of files that are gone or were read again, unless read back unchanged
     candidates_gone = {d for rel in set(changes.removed) | read_files for d in by_source.get(rel, [])}
@@ -287,7 +288,7 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
                                      progress=progress)
     indexed = [replace(item, raw_sha=corpus.raw_sha.get(item.document.doc_id, "")) for item in indexed]
     new_state = {**build_state(settings, embedder), "vector_kind_requested": settings.vector_kind,
-                 "embedding": stats, "metadata": corpus.metadata,
+                 "embedding": stats, "metadata": corpus.metadata.raw,
                  "skipped_by_file": skipped,
                  "corpus": {"folder": str(corpus_dir), "files": {k: v.to_json() for k, v in stamps.items()},
                             "skipped": [[f, m] for f, ms in sorted(skipped.items()) for m in ms]}}

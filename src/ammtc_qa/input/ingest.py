@@ -52,7 +52,17 @@ from ..errors import (
     WriterBusyError,
     storage_errors,
 )
-from .corpus import CORPUS_SUFFIXES, JSONL_FIELDS, METADATA_FILE, content_id, corpus_files, read_corpus
+from .corpus import (
+    CORPUS_SUFFIXES,
+    JSONL_FIELDS,
+    METADATA_FILE,
+    content_id,
+    corpus_files,
+    is_metadata_file,
+    read_corpus,
+    unknown_type_reason,
+    walk_corpus,
+)
 from .document import Document
 from .duplicates import text_hash
 
@@ -213,11 +223,18 @@ def _collect(items: list[Item], corpus_dir: Path, problem: _Problems
             continue
         inside = _inside(path, corpus_dir)
         if path.is_dir():
-            found = list(corpus_files(path))
+            walked = walk_corpus(path)
+            found = walked.articles
             if not found:
                 problem(str(path), f"no {'/'.join(sorted(CORPUS_SUFFIXES))} file in this folder")
             prefix = (inside + "/" if inside not in (None, ".") else "") if inside is not None \
                 else path.resolve().name + "/"
+            for rel, _ in walked.others:  # reported, never copied; not a failure even under strict
+                reason = unknown_type_reason(prefix + rel)
+                problem.report.skipped.append((str(path / rel), reason))
+                warnings.warn(f"{reason}; skipped", CorpusWarning, stacklevel=4)
+            if found and inside is None:  # the folder's metadata.json files come along with its articles
+                found = found + walked.metadata
             for rel, file in found:
                 files[prefix + rel] = file
                 if inside is not None:
@@ -244,7 +261,7 @@ def _stage(files: dict[str, Path], records: list[dict[str, Any]], staging: Path,
         target = file_root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            shutil.copyfile(src, target)
+            shutil.copy2(src, target)  # with its mtime: IndexSettings.date_from="mtime" dates by it
         except OSError as exc:
             problem(str(src), f"cannot be read ({exc.strerror or exc})")
             bad.add(rel)
@@ -267,7 +284,7 @@ def _stage(files: dict[str, Path], records: list[dict[str, Any]], staging: Path,
         problem.report.skipped.append((name, reason.removesuffix("; skipped").removesuffix("; line skipped")))
         warnings.warn(message, CorpusWarning, stacklevel=4)
     have = {split_source(d.source)[0] for d in file_docs}
-    bad.update(rel for rel in files if rel not in have)
+    bad.update(rel for rel in files if rel not in have and not is_metadata_file(rel))
     return file_docs, record_docs, bad
 
 
@@ -305,6 +322,13 @@ def plan_add(corpus_dir: Path, items: Item | Iterable[Item], existing: Mapping[s
         if rel in bad:
             continue
         docs = per_file.get(rel, [])
+        if is_metadata_file(rel) and rel not in in_place:
+            target = corpus_dir / rel
+            if not target.exists():
+                plan.files[rel] = staging / "files" / rel
+            elif target.read_bytes() != (staging / "files" / rel).read_bytes():
+                problem(str(src), f"{rel} already exists in the corpus with other entries; merge the two by hand")
+            continue
         if rel in in_place:
             new = [d for d in docs if d.doc_id not in existing]
             plan.report.added.extend(d.doc_id for d in new)
@@ -409,12 +433,17 @@ def _corpus_file_named(name: str, existing: Mapping[str, Document], corpus_dir: 
 # --------------------------------------------------------------------------------- applying
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
+def _write_atomic(target: Path, data: bytes, like: Path | None = None) -> None:
+    """Write ``data`` to ``target`` under a temporary name, then rename; ``like``: a file whose
+    modification time the new one keeps (an added article keeps its own)."""
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     try:
         with storage_errors(target, "write to the corpus folder"):
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_bytes(data)
+            if like is not None:
+                st = like.stat()
+                os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
             os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -441,7 +470,7 @@ def apply(plan: _Plan, corpus_dir: Path) -> None:
         target = corpus_dir / rel
         if target.exists() and rel not in plan.replace:
             raise CorpusError(f"{target}: appeared while adding; not overwritten")
-        _write_atomic(target, staged.read_bytes())
+        _write_atomic(target, staged.read_bytes(), like=staged)
     for rel in plan.unlink:
         with storage_errors(corpus_dir / rel, "delete from the corpus folder"):
             (corpus_dir / rel).unlink(missing_ok=True)
