@@ -37,6 +37,7 @@ __all__ = [
     "meeting_token",
     "meetings_in_question",
     "profile_article",
+    "series_mentions",
     "split_key",
 ]
 
@@ -270,6 +271,24 @@ def meetings_in_question(
                 keys.append(extra)
             pos = match.end()
     return keys
+
+
+def series_mentions(text: str, kinds: Collection[str] = ()) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every series named *without* a number in ``text``: the seeds by
+    acronym or expanded name, and each of ``kinds`` (acronyms or event names, any case) --
+    "the latest AMMTC", "the most recent ASEAN Summit", "last year's ADMM". A series with a number
+    ("the 19th AMMTC") is a meeting, not a series mention, and is left out."""
+    found = _series.unnumbered(text, set(kinds) | set(MEETING_KINDS))
+    for seed, pattern in _SEED_NAMES.items():
+        found += [(m.start(), m.end(), seed) for m in pattern.finditer(text)]
+    numbered = find_meetings(text, known=[k for k in kinds if " " not in k])
+    found = [f for f in found if not any(m.start < f[1] and f[0] < m.end for m in numbered)]
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    result: list[tuple[int, int, str]] = []
+    for item in found:
+        if not result or item[0] >= result[-1][1]:
+            result.append(item)
+    return result
 
 
 from .profile import MeetingProfile, profile_article  # noqa: E402  (profile uses the finder above)

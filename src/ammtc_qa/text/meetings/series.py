@@ -37,9 +37,9 @@ EVENT_NOUNS: tuple[str, ...] = (
 )  # fmt: skip
 """Words that end the name of a numbered event, capitalised as in a name."""
 
-SESSION_NOUNS: tuple[str, ...] = ("session", "plenary session", "meeting", "summit", "plenum", "sitting",
-                                  "conference", "congress")
-"""Nouns of "the Nth session of the X", any case: the series is X itself (the UN General Assembly)."""
+SESSION_NOUNS: tuple[str, ...] = ("session", "plenary session", "meeting", "plenum", "sitting")
+"""Nouns of "the Nth session of the X", any case: the series is X itself (the UN General Assembly).
+Other event nouns keep their "of" ("the 28th Conference of the Parties")."""
 
 NOT_AFTER_EVENT: tuple[str, ...] = ("Room", "Hall", "Centre", "Center", "Building", "Venue", "Village",
                                     "Series", "Trophy", "Cup", "Award", "Awards", "Prize", "Medal")
