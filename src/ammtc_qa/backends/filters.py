@@ -34,6 +34,9 @@ class DocMeta:
     """Every meeting the article mentions (canonical keys such as ``"AMMTC 19"``)."""
     places: tuple[str, ...] = ()
     meeting_date: dt.date | None = None
+    aliases: tuple[tuple[str, str], ...] = ()
+    """(acronym, name kind) pairs the article defines ("ADMM", "ASEAN Defence Ministers Meeting"):
+    the meeting catalog merges them across articles. Stores written before the field load as ()."""
 
     @classmethod
     def of(cls, doc: Any) -> DocMeta:
@@ -41,7 +44,8 @@ class DocMeta:
         m = doc.meetings
         return cls(doc_id=doc.doc_id, title=doc.title, date=doc.date, publisher=doc.publisher,
                    language=doc.language, url=doc.url, source=doc.source, main_meeting=m.main,
-                   meetings=tuple(m.mentioned), places=tuple(m.places), meeting_date=m.date)
+                   meetings=tuple(m.mentioned), places=tuple(m.places), meeting_date=m.date,
+                   aliases=tuple(m.aliases))
 
     @property
     def citation(self) -> str:
@@ -52,7 +56,8 @@ class DocMeta:
     def to_json(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "title": self.title, "date": _iso(self.date), "publisher": self.publisher,
                 "language": self.language, "url": self.url, "source": self.source, "main": self.main_meeting,
-                "meetings": list(self.meetings), "places": list(self.places), "mdate": _iso(self.meeting_date)}
+                "meetings": list(self.meetings), "places": list(self.places), "mdate": _iso(self.meeting_date),
+                "aliases": [list(a) for a in self.aliases]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DocMeta:
@@ -60,7 +65,8 @@ class DocMeta:
                    publisher=data.get("publisher"), language=data.get("language"), url=data.get("url"),
                    source=str(data.get("source") or ""), main_meeting=data.get("main"),
                    meetings=tuple(data.get("meetings") or ()), places=tuple(data.get("places") or ()),
-                   meeting_date=_date(data.get("mdate")))
+                   meeting_date=_date(data.get("mdate")),
+                   aliases=tuple((str(a), str(k)) for a, k in data.get("aliases") or ()))
 
 
 @dataclass(frozen=True)

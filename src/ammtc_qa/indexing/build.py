@@ -90,6 +90,7 @@ def code_fingerprint() -> str:
     files = [Path(str(m.__file__)) for m in (corpus_mod, jsonl, html, formats, dates, meetings, document_mod,
                                              duplicates, chunking, sentences, lexical, language)]
     files += sorted(Path(str(cleaning.__file__)).parent.glob("*.py")) + [cleaning.vocabulary.VOCABULARY_FILE]
+    files += sorted(Path(str(meetings.__file__)).parent.glob("*.py"))  # a package: every module counts
     for file in files:
         h.update(file.read_bytes())
     h.update(Path(__file__).read_bytes())

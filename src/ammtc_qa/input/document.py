@@ -96,7 +96,7 @@ class Document:
             "date": self.date.isoformat() if self.date else None, "publisher": self.publisher,
             "url": self.url, "language": self.language, "source": self.source,
             "meetings": {"main": m.main, "mentioned": list(m.mentioned), "places": list(m.places),
-                         "date": m.date.isoformat() if m.date else None},
+                         "date": m.date.isoformat() if m.date else None, "aliases": [list(a) for a in m.aliases]},
             "removed": [[r.start, r.end, r.kind, r.text] for r in self.removed],
             **({"pages": list(self.pages)} if self.pages else {}),
             **({"encoding": self.encoding} if self.encoding else {}),
@@ -106,7 +106,8 @@ class Document:
     def from_json(cls, data: dict[str, object]) -> Document:
         m = data["meetings"]
         assert isinstance(m, dict)
-        profile = MeetingProfile(m["main"], tuple(m["mentioned"]), tuple(m["places"]), _date(m["date"]))
+        profile = MeetingProfile(m["main"], tuple(m["mentioned"]), tuple(m["places"]), _date(m["date"]),
+                                 tuple((str(a), str(k)) for a, k in m.get("aliases") or ()))
         removed = tuple(Removal(int(a), int(b), str(k), str(t)) for a, b, k, t in data["removed"])  # type: ignore[union-attr]
         return cls(doc_id=str(data["doc_id"]), text=str(data["text"]), title=data["title"],  # type: ignore[arg-type]
                    date=_date(data["date"]), publisher=data["publisher"], url=data["url"],  # type: ignore[arg-type]

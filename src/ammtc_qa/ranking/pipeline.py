@@ -64,9 +64,10 @@ class Ranker:
             notices.extend(self._undated_notice(where))
         notice = " ".join(notices) or None
         if meetings.named:
-            where = Filter(meetings=frozenset(meetings.named)) & where
+            where = Filter(meetings=frozenset(meetings.aliases or meetings.named)) & where
         query = self.embedder.encode_query(question)
         q_tokens = question_tokens(question)
+        q_tokens += [t for t in meetings.tokens if t not in q_tokens]  # every form of a named meeting
         c = candidates.gather(self.backend, q_tokens, query, where, settings)
         if not len(c):
             return Answer(question, [], notice or "No passage matches the question.", meetings.named)

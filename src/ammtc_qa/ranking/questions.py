@@ -12,48 +12,125 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..backends.filters import DocMeta
-from ..text.meetings import meetings_in_question
+from ..text.meetings import MEETING_KINDS, meeting_token, meetings_in_question, series_mentions, split_key
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
 @dataclass(frozen=True)
 class MeetingCatalog:
-    """Which documents mention which meeting, and where/when each meeting took place."""
+    """Which documents mention which meeting, and where/when each meeting took place.
+
+    Meeting keys here are canonical: a series the articles write both as an acronym and as a name
+    ("ADMM 12", "ASEAN Defence Ministers Meeting 12"; one article's "(ADMM)" definition suffices)
+    is one series, keyed by its representative kind (the acronym). ``alias_keys`` gives back every
+    stored form, for filters and BM25 tokens; nothing is re-indexed when an article defines an acronym.
+    """
 
     docs_mentioning: dict[str, frozenset[str]]
     """Doc ids of the articles that mention each meeting."""
     by_year: dict[int, frozenset[str]]
     by_place: dict[str, frozenset[str]]
+    series: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Every series: representative kind -> all its kinds, e.g. "ADMM" -> ("ADMM", "ASEAN Defence
+    Ministers Meeting"). Kinds may contain spaces."""
 
     @classmethod
     def from_meta(cls, documents: Sequence[DocMeta]) -> MeetingCatalog:
+        parent: dict[str, str] = {k: k for k in MEETING_KINDS}
+
+        def root(kind: str) -> str:
+            parent.setdefault(kind, kind)
+            while parent[kind] != kind:
+                parent[kind] = parent[parent[kind]]
+                kind = parent[kind]
+            return kind
+
+        for doc in documents:
+            for key in doc.meetings:
+                root(split_key(key)[0])
+            for acronym, name in doc.aliases:
+                a, b = root(acronym), root(name)
+                if a != b:
+                    parent[b] = a
+        classes: dict[str, list[str]] = defaultdict(list)
+        for kind in list(parent):
+            classes[root(kind)].append(kind)
+        series = {_pick_representative(kinds): tuple(sorted(kinds, key=_kind_order)) for kinds in classes.values()}
+        rep = {kind: r for r, kinds in series.items() for kind in kinds}
+
+        def canonical(key: str) -> str:
+            kind, number = split_key(key)
+            return f"{rep.get(kind, kind)} {number}"
+
         mentioning: dict[str, set[str]] = defaultdict(set)
         years: dict[int, set[str]] = defaultdict(set)
         places: dict[str, set[str]] = defaultdict(set)
         for doc in documents:
             for key in doc.meetings:
-                mentioning[key].add(doc.doc_id)
+                mentioning[canonical(key)].add(doc.doc_id)
             if doc.main_meeting:
+                main = canonical(doc.main_meeting)
                 when = doc.meeting_date or doc.date
                 if when:
-                    years[when.year].add(doc.main_meeting)
+                    years[when.year].add(main)
                 for place in doc.places:
-                    places[place.casefold()].add(doc.main_meeting)
+                    places[place.casefold()].add(main)
         freeze = lambda d: {k: frozenset(v) for k, v in d.items()}  # noqa: E731
-        return cls(freeze(mentioning), freeze(years), freeze(places))
+        return cls(freeze(mentioning), freeze(years), freeze(places), series)
 
     @property
     def keys(self) -> list[str]:
         return sorted(self.docs_mentioning, key=_meeting_sort_key)
 
+    @cached_property
+    def _representative(self) -> dict[str, str]:
+        return {kind: rep for rep, kinds in self.series.items() for kind in kinds}
+
+    @cached_property
+    def acronyms(self) -> frozenset[str]:
+        """Acronyms known to be meeting series: "ADMM-12" in a question is a meeting if ADMM is one."""
+        return frozenset(k for k in self._representative if " " not in k and k.isupper())
+
+    def canonical(self, key: str) -> str:
+        """The catalog's key for any stored form ("ASEAN Defence Ministers Meeting 12" -> "ADMM 12")."""
+        kind, number = split_key(key)
+        return f"{self._representative.get(kind, kind)} {number}"
+
+    def alias_keys(self, key: str) -> tuple[str, ...]:
+        """Every form of a meeting's key the articles may store (for filters and BM25 tokens)."""
+        kind, number = split_key(self.canonical(key))
+        return tuple(f"{k} {number}" for k in self.series.get(kind, (kind,)))
+
+    def series_in(self, question: str) -> list[str]:
+        """Series a question names without a number, as representative kinds, in order: "the
+        latest ASEAN Summit" -> ["ASEAN Summit"], "last year's ADMM" -> ["ADMM"] (also when the
+        corpus writes it only as "ASEAN Defence Ministers' Meeting"). Numbered meetings are
+        ``analyse``'s; see ``keys_of`` for the meetings of a series."""
+        found = series_mentions(question, self._representative)
+        return list(dict.fromkeys(self._representative.get(kind, kind) for _, _, kind in found))
+
+    def keys_of(self, kind: str) -> list[str]:
+        """The meetings of a series the corpus mentions, by number ("AMMTC" -> ["AMMTC 12", ...])."""
+        rep = self._representative.get(kind, kind)
+        return sorted((k for k in self.docs_mentioning if split_key(k)[0] == rep), key=_meeting_sort_key)
+
+
+def _kind_order(kind: str) -> tuple[int, int, int, str]:
+    """Seeds first, then acronyms, shortest first."""
+    return (kind not in MEETING_KINDS, not (" " not in kind and kind.isupper()), len(kind), kind)
+
+
+def _pick_representative(kinds: Sequence[str]) -> str:
+    return min(kinds, key=_kind_order)
+
 
 def _meeting_sort_key(key: str) -> tuple[str, int]:
-    kind, _, number = key.partition(" ")
-    return kind, int(number) if number.isdigit() else 0
+    return split_key(key)
 
 
 @dataclass(frozen=True)
@@ -65,14 +142,24 @@ class QuestionMeetings:
     implied: tuple[str, ...]
     """The one meeting a place or year in the question points at, if any."""
     reason: str = ""
+    aliases: tuple[str, ...] = ()
+    """Every stored form of the named meetings' keys ("ADMM 12", "ASEAN Defence Ministers Meeting 12"):
+    what a meeting filter must accept."""
+
+    @property
+    def tokens(self) -> list[str]:
+        """The BM25 meeting tokens of every form of the named meetings."""
+        return list(dict.fromkeys(meeting_token(k) for k in self.aliases))
 
 
 def analyse(question: str, catalog: MeetingCatalog) -> QuestionMeetings:
-    named = meetings_in_question(question)
+    found = meetings_in_question(question, known=catalog.acronyms)
+    named = list(dict.fromkeys(catalog.canonical(k) for k in found))
     known = tuple(k for k in named if k in catalog.docs_mentioning)
     unknown = tuple(k for k in named if k not in catalog.docs_mentioning)
     if named:
-        return QuestionMeetings(known, unknown, (), "named in the question")
+        aliases = tuple(a for k in known for a in catalog.alias_keys(k))
+        return QuestionMeetings(known, unknown, (), "named in the question", aliases)
     candidates: set[str] | None = None
     reasons = []
     for year in {int(y) for y in _YEAR.findall(question)}:

@@ -1,0 +1,205 @@
+"""Numbered meetings of series no code lists: forms, false friends, aliases and the catalog."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from ammtc_qa.backends.filters import DocMeta
+from ammtc_qa.ranking.questions import MeetingCatalog, analyse
+from ammtc_qa.text.meetings import (
+    canonical_meeting,
+    find_meetings,
+    meeting_aliases,
+    meeting_token,
+    meetings_in_question,
+    profile_article,
+    series_mentions,
+)
+
+
+def keys(text: str, **kw: object) -> list[str]:
+    return [m.key for m in find_meetings(text, **kw)]  # type: ignore[arg-type]
+
+
+# --- forms, on made-up series --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "key"),
+    [
+        ("Ministers met at the 3rd Zorblan Ministers' Meeting in Quux.", "3rd Zorblan Ministers' Meeting",
+         "Zorblan Ministers Meeting 3"),
+        ("the 3rd Zorblan Ministers’ Meeting on Frobnication opened", "3rd Zorblan Ministers’ Meeting on Frobnication",
+         "Zorblan Ministers Meeting on Frobnication 3"),
+        ("Forty-third Quuxian Summit opened today", "Forty-third Quuxian Summit", "Quuxian Summit 43"),
+        ("at the twenty-first Blorp Forum, delegates", "twenty-first Blorp Forum", "Blorp Forum 21"),
+        ("the 79th session of the Grand Zorblan Assembly in Quux", "79th session of the Grand Zorblan Assembly",
+         "Grand Zorblan Assembly 79"),
+        ("the 12th Conference of the Wibbles was", "12th Conference of the Wibbles", "Conference of the Wibbles 12"),
+        ("the 5th Zorblan Games closed", "5th Zorblan Games", "Zorblan Games 5"),
+        ("the 47th Quuxian Summit and Related Summits", "47th Quuxian Summit", "Quuxian Summit 47"),
+        ("the 12th ZMM in Quux", "12th ZMM", "ZMM 12"),
+        ("the 12th ZMM meeting", "12th ZMM", "ZMM 12"),
+        ("Quuxian Summit 47, Quux", "Quuxian Summit 47", "Quuxian Summit 47"),  # the key's own form
+    ],
+)  # fmt: skip
+def test_name_forms(text: str, surface: str, key: str) -> None:
+    (mention,) = find_meetings(text)
+    assert (mention.surface, mention.key) == (surface, key)
+
+
+def test_acronym_definition_keys_every_form_alike() -> None:
+    text = ("The 3rd Zorblan Ministers' Meeting (ZMM) opened in Quux. Officials said ZMM-3 would adopt a plan, "
+            "and that ZMM 4 and ZMM4 would follow, as would the 5th Zorblan Ministers Meeting.")
+    assert keys(text) == ["ZMM 3", "ZMM 3", "ZMM 4", "ZMM 4", "ZMM 5"]
+    assert meeting_aliases(text) == {"Zorblan Ministers Meeting": "ZMM"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the Zorblan Ministers' Meeting (ZMM-3) was held", "the 3rd Zorblan Ministers' Meeting (ZMM) was held",
+     "the Zorblan Ministers' Meeting (3rd ZMM) was held", "the 3rd Zorblan Ministers' Meeting (ZMM 3) was held"],
+)  # fmt: skip
+def test_parenthesised_acronym_is_one_mention(text: str) -> None:
+    (mention,) = find_meetings(text)
+    assert mention.key == "ZMM 3"
+    assert mention.surface.startswith(("Zorblan", "3rd")) and mention.surface.endswith(")")
+
+
+def test_acronym_with_number_needs_a_known_series() -> None:
+    assert keys("Delegates arrived for ZMM-3 today.") == []
+    assert keys("Delegates arrived for ZMM-3 today.", known={"ZMM"}) == ["ZMM 3"]
+    assert keys("After the 2nd ZMM, ZMM-3 came.") == ["ZMM 2", "ZMM 3"]  # numbered with an ordinal here
+    assert keys("COP29 opened in Baku", known={"COP"}) == ["COP 29"]
+    assert keys("COP 29 opened in Baku", known={"COP"}) == ["COP 29"]
+
+
+def test_credit_after_a_name_is_not_a_definition() -> None:
+    assert meeting_aliases("the Quuxian Summit (VNA) and the Blorp Forum (AI)") == {}
+
+
+def test_seeds_keep_their_keys() -> None:
+    assert keys("the 19th ASEAN Ministerial Meeting on Transnational Crime (AMMTC)") == ["AMMTC 19"]
+    assert meeting_aliases("the ASEAN Ministerial Meeting on Transnational Crime (AMMTC)") == {}
+
+
+def test_key_round_trips_through_token_and_canonical() -> None:
+    assert meeting_token("Quuxian Summit 47") == "quuxian_summit_47"
+    assert meeting_token("ASEAN+3 Youth Forum 9") == "asean_3_youth_forum_9"
+    assert canonical_meeting("Quuxian Summit 47") == "Quuxian Summit 47"
+    assert canonical_meeting("ZMM 12") == "ZMM 12"  # a key is a meeting reference by itself
+    assert canonical_meeting("COVID-19") is None
+
+
+# --- false friends -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in the 21st century", "on the 5th floor", "COVID-19 cases rose", "under Article 5 of the treaty",
+        "Resolution 2231 was adopted", "the G20 leaders", "a Boeing 737 landed", "an F-16 crashed",
+        "Windows 11 was released", "the iPhone 15 sold", "the 2024 Summit", "the 2024 ASEAN Summit",
+        "ASEAN Summit 2024", "in the 3rd quarter", "his 2nd term", "the Top 10 list", "Route 66 runs west",
+        "the 1st Infantry Division", "call +84 24 3825 3333", "won 3-1 in the final", "a 2-0 win",
+        "the 5th Floor Conference Room", "Vietnam became the 7th ASEAN member", "the 46th US President",
+        "the 2nd BTS album", "a second Quuxian Summit is planned", "the Quuxian Summit", "the 50th Super Bowl",
+        "the 19th ASEAN and", "the 3rd Games Village", "COVID-19 (C-19)",
+    ],
+)  # fmt: skip
+def test_false_friends(text: str) -> None:
+    assert find_meetings(text) == []
+    assert meetings_in_question(f"What happened {text}?") == []
+
+
+def test_question_names_a_new_series() -> None:
+    assert meetings_in_question("What did leaders agree at the 48th ASEAN Summit?") == ["ASEAN Summit 48"]
+    assert meetings_in_question("What did ZMM-3 decide?") == []
+    assert meetings_in_question("What did ZMM-3 decide?", known={"ZMM"}) == ["ZMM 3"]
+    assert meetings_in_question("Compare ZMM 3 and 4", known={"ZMM"}) == ["ZMM 3", "ZMM 4"]
+
+
+def test_series_mentions_without_number() -> None:
+    q = "What did the latest Zorblan Ministers' Meeting and the most recent AMMTC decide, not the 19th AMMTC?"
+    found = series_mentions(q, {"Zorblan Ministers Meeting"})
+    assert [kind for _, _, kind in found] == ["Zorblan Ministers Meeting", "AMMTC"]
+    assert q[found[0][0] : found[0][1]] == "Zorblan Ministers' Meeting"
+
+
+# --- articles and the catalog --------------------------------------------------------------------
+
+ARTICLE_A = (
+    "Zorblan ministers meet in Quux\n\n"
+    "The 3rd Zorblan Ministers' Meeting (ZMM) opened in Quux, Zorbla on March 3, 2031, with ministers "
+    "from nine member states.\n\nThey recalled ZMM-2, held in Blorp last year."
+)
+ARTICLE_B = (
+    "Ministers review the plan\n\n"
+    "At the 4th Zorblan Ministers Meeting in Blorp on April 4, 2032, ministers reviewed the plan agreed "
+    "a year earlier in Quux, the ministry said."
+)
+
+
+def test_profile_pools_series_knowledge_over_the_article() -> None:
+    profile = profile_article(None, ARTICLE_A)
+    assert profile.main == "ZMM 3"
+    assert profile.mentioned == ("ZMM 2", "ZMM 3")  # "ZMM-2" counts: the lead defined ZMM
+    assert profile.aliases == (("ZMM", "Zorblan Ministers Meeting"),)
+    assert profile.places == ("Quux", "Zorbla")
+
+
+def _meta(doc_id: str, text: str) -> DocMeta:
+    p = profile_article(None, text)
+    return DocMeta(doc_id=doc_id, main_meeting=p.main, meetings=p.mentioned, places=p.places,
+                   meeting_date=p.date, aliases=p.aliases)
+
+
+def test_catalog_merges_aliases_across_articles() -> None:
+    b = _meta("b", ARTICLE_B)
+    assert b.meetings == ("Zorblan Ministers Meeting 4",)  # article B never says "ZMM"
+    catalog = MeetingCatalog.from_meta([_meta("a", ARTICLE_A), b])
+    assert catalog.series["ZMM"] == ("ZMM", "Zorblan Ministers Meeting")
+    assert catalog.keys_of("Zorblan Ministers Meeting") == ["ZMM 2", "ZMM 3", "ZMM 4"]
+    assert catalog.docs_mentioning["ZMM 4"] == frozenset({"b"})
+    assert catalog.alias_keys("ZMM 4") == ("ZMM 4", "Zorblan Ministers Meeting 4")
+    got = analyse("What did ZMM-4 review?", catalog)  # ZMM is known from article A
+    assert got.named == ("ZMM 4",) and got.unknown == ()
+    assert set(got.aliases) == {"ZMM 4", "Zorblan Ministers Meeting 4"}
+    assert set(got.tokens) == {"zmm_4", "zorblan_ministers_meeting_4"}
+    assert analyse("What did the 4th Zorblan Ministers' Meeting review?", catalog).named == ("ZMM 4",)
+    assert analyse("What did the 9th Zorblan Ministers Meeting decide?", catalog).unknown == ("ZMM 9",)
+    assert catalog.series_in("Where was the latest Zorblan Ministers' Meeting held?") == ["ZMM"]
+    assert catalog.series_in("Where was last year's zmm held?") == ["ZMM"]
+    assert catalog.series_in("Where was the 4th ZMM held?") == []
+
+
+def test_doc_meta_round_trips_aliases_and_old_stores_load() -> None:
+    meta = _meta("a", ARTICLE_A)
+    assert DocMeta.from_json(meta.to_json()) == meta
+    old = {k: v for k, v in meta.to_json().items() if k != "aliases"}
+    assert DocMeta.from_json(old).aliases == ()
+
+
+# --- end to end ----------------------------------------------------------------------------------
+
+
+def test_ask_on_a_tiny_corpus(tmp_path: Path, embedder) -> None:  # noqa: ANN001 - shares the loaded model
+    import ammtc_qa
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
+    (corpus / "b.txt").write_text(ARTICLE_B, encoding="utf-8")
+    (corpus / "c.txt").write_text(
+        "Police seize drugs\n\nPolice in Quux seized 40 kilograms of drugs on May 5, 2032, and arrested "
+        "three suspects, the ministry said.", encoding="utf-8")
+    qa = ammtc_qa.load(corpus, tmp_path / "index")
+    answer = qa.ask("What did ministers review at ZMM-4?", k=5)
+    assert answer.passages and {p.doc_id for p in answer.passages} == {"b"}
+    assert answer.meetings == ("ZMM 4",)
+    missing = qa.ask("What did ministers decide at the 9th Zorblan Ministers' Meeting?", k=5)
+    assert missing.passages == [] and "ZMM 9" in (missing.notice or "")
+    assert datetime.date(2031, 3, 3) == qa.document("a").meetings.date
