@@ -42,7 +42,9 @@ class Ranker:
         self.reranker = reranker
         self.meta = {m.doc_id: m for m in backend.doc_meta()}
         self.catalog = MeetingCatalog.from_meta(list(self.meta.values()))
-        self.timeline = Timeline.from_meta(self.meta.values())
+        self.timeline = Timeline.from_meta(
+            self.meta.values(), aliases={k: rep for rep, kinds in self.catalog.series.items() for k in kinds},
+            canonical=self.catalog.canonical)
         self._undated = [m for m in self.meta.values() if m.date is None]
         self.publishers = PublisherNames(m.publisher for m in self.meta.values() if m.publisher)
 
@@ -122,7 +124,8 @@ class Ranker:
         covered = self.catalog.docs_mentioning
         named = tuple(key for key in reading.keys if key in covered)
         unknown = tuple(key for key in reading.keys if key not in covered)
-        return QuestionMeetings(named, unknown, (), reading.notice), reading
+        aliases = tuple(a for key in named for a in self.catalog.alias_keys(key))
+        return QuestionMeetings(named, unknown, (), reading.notice, aliases), reading
 
     def _undated_notice(self, where: Filter) -> list[str]:
         """How many articles a date filter left out only because they have no date."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..backends.filters import DocMeta
@@ -101,21 +101,25 @@ class Timeline:
     """Casefolded surface name of a series (its acronym, or an alias) -> its kind."""
 
     @classmethod
-    def from_meta(cls, documents: Iterable[DocMeta], aliases: dict[str, str] | None = None) -> Timeline:
-        """``aliases``: extra surface names of series (casefolded name -> kind)."""
+    def from_meta(cls, documents: Iterable[DocMeta], aliases: dict[str, str] | None = None,
+                  canonical: Callable[[str], str] | None = None) -> Timeline:
+        """``aliases``: extra surface names of series (name -> kind); ``canonical``: one key for
+        every stored form of a meeting (``MeetingCatalog.canonical``)."""
+        same = canonical or (lambda key: key)
         dates: dict[str, Counter[dt.date]] = defaultdict(Counter)
         published: dict[str, list[dt.date]] = defaultdict(list)
         places: dict[str, Counter[str]] = defaultdict(Counter)
         keys: set[str] = set()
         for doc in documents:
-            keys.update(doc.meetings)
+            keys.update(same(k) for k in doc.meetings)
             if doc.main_meeting:
-                keys.add(doc.main_meeting)
+                main = same(doc.main_meeting)
+                keys.add(main)
                 if doc.meeting_date:
-                    dates[doc.main_meeting][doc.meeting_date] += 1
+                    dates[main][doc.meeting_date] += 1
                 if doc.date:
-                    published[doc.main_meeting].append(doc.date)
-                places[doc.main_meeting].update(doc.places)
+                    published[main].append(doc.date)
+                places[main].update(doc.places)
         meetings: dict[str, MeetingInfo] = {}
         for key in keys:
             parts = _key_parts(key)
