@@ -67,17 +67,15 @@ def _confine_datelines_and_bylines(units: list[_Unit]) -> None:
     """Keep the datelines and bylines found line by line only where a page prints them.
 
     A labelled stamp ("Updated: Dec. 4, 2023") is one anywhere. A date is one in the head, the
-    standfirst or the tail, unless dates structure the body (a chronology's date headings: then
-    the standfirst's date is one of them). A bare time ("10:30 a.m.", a live blog's update) is
-    one only in the head or next to a dateline ("11/09/2025" / "00:00"). An explicit byline
-    ("By Jane Smith") is one in the head, standfirst or tail, not between paragraphs of the body.
+    standfirst or the tail, unless dates structure the article (two or more date lines after the
+    lead, a chronology's headings: then the standfirst's date is one of them). A bare time
+    ("10:30 a.m.", a live blog's update) is one only in the head or next to a dateline
+    ("11/09/2025" / "00:00"). An explicit byline ("By Jane Smith") is one in the head, standfirst
+    or tail, not between paragraphs of the body.
     """
     zones = _zones(units)
     classes = {i: _dateline_class(u.text) for i, u in enumerate(units) if u.kind == "dateline"}
-    body_dates = any(
-        c == "date" and zones.first_body < i < zones.last_body and not zones.standfirst(i)
-        for i, c in classes.items()
-    )
+    body_dates = sum(1 for i, c in classes.items() if c == "date" and zones.first_body < i < zones.last_body) >= 2
     allowed: set[int] = set()
     for i, c in classes.items():
         if c == "stamp" or (

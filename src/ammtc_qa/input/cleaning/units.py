@@ -25,6 +25,7 @@ _INLINE_MARKER = re.compile(
 
 _BULLET = re.compile(r"^(?:[•·*\-–—▪►◦‣○●■□→]|\d{1,2}[.)])\s*(\S.*)$")
 _BODY_MIN_WORDS = 20  # a paragraph this long is article body, not furniture
+_STANDFIRST_MAX_UNITS = 5  # header furniture under the lead sits right under it
 
 # Hard wraps: a line that does not end a sentence, followed on the very next line by one that
 # starts in lower case / with a digit, or after a comma or a word no sentence ends with.
@@ -188,10 +189,10 @@ def _body_bounds(units: list[_Unit]) -> tuple[int, int]:
 class _Zones:
     """Where a unit sits relative to the article body, the evidence most rules need.
 
-    ``head`` is everything before the first long paragraph; ``standfirst`` the units between
-    the first long paragraph (often the lead, which many sites print above the date and byline)
-    and the second; ``tail`` everything after the last long paragraph. A page without a long
-    paragraph is all margin.
+    ``head`` is everything before the first long paragraph; ``standfirst`` the few units
+    (``_STANDFIRST_MAX_UNITS``) right after the first long paragraph (often the lead, which many
+    sites print above the date and byline) and before the second; ``tail`` everything after the
+    last long paragraph. A page without a long paragraph is all margin.
     """
 
     first_body: int
@@ -203,7 +204,8 @@ class _Zones:
         return i < self.first_body
 
     def standfirst(self, i: int) -> bool:
-        return self.lead_end < i < self.second_body and i < self.last_body
+        near_lead = self.lead_end < i <= self.lead_end + _STANDFIRST_MAX_UNITS
+        return near_lead and i < self.second_body and i < self.last_body
 
     def tail(self, i: int) -> bool:
         return i > self.last_body
