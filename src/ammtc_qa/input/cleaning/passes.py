@@ -169,7 +169,7 @@ def _mark_menus(units: list[_Unit]) -> None:
     # The run must leave a headline after it: otherwise its last entry is the page's short title.
     before_title = i < len(units) and zones.head(i) and _looks_like_headline(units[i].text)
     if top and not before_title:
-        top.pop()
+        before_title = _looks_like_headline(units[top.pop()].text)
     if len(top) >= _MENU_MIN_ITEMS or (top and before_title and all(len(_words(units[k].text)) == 1 for k in top)):
         take(top)
 
