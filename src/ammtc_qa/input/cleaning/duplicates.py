@@ -3,6 +3,13 @@
 Pages repeat their headline and reuse the lead as a photo caption; a later copy of a kept
 paragraph is furniture.  The index makes the check linear in the page size (a page of
 50,000 menu lines must not be compared pair by pair).
+
+Articles repeat themselves too, and that is content: the same company heading in two
+sections of a roundup, a live blog's update that differs from the last one only in its
+figures. So a copy counts only when it is sentence-length (``_DUP_MIN_WORDS``) or a copy of
+the title, and a near copy (Jaccard >= ``_DUP_SIMILARITY`` on word sets) only when it has
+exactly the same numbers: "rose 120 points to 36,245" and "rose 310 points to 36,435" are two
+facts, not one.
 """
 
 from __future__ import annotations
@@ -18,8 +25,15 @@ _PHOTO_CREDIT_INLINE = re.compile(
     re.IGNORECASE,
 )
 
-_DUP_MIN_WORDS = 4
+_DUP_MIN_WORDS = 6
+"""A repeated paragraph shorter than this (a heading, a name) is kept unless it copies the title."""
 _DUP_SIMILARITY = 0.9
+"""Word-set Jaccard similarity at which a paragraph with the same numbers is a near copy."""
+
+
+def _numbers(key: tuple[str, ...]) -> tuple[str, ...]:
+    """The tokens of a key that hold a digit, sorted: near copies must agree on all of them."""
+    return tuple(sorted(t for t in key if any(c.isdigit() for c in t)))
 
 
 class _SeparatorsToSpace(dict[int, int]):
@@ -56,7 +70,8 @@ class _SeenParagraphs:
     would otherwise be compared pair by pair).
 
     A key is a duplicate when it equals a seen key, or when both have at least ``_DUP_MIN_WORDS``
-    words and their token sets have Jaccard similarity >= ``_DUP_SIMILARITY``. Near matches are
+    words, the same numbers (``_numbers``) and token sets of Jaccard similarity >= ``_DUP_SIMILARITY``.
+    (Which copies count at all is ``passes._mark_duplicates``' call.) Near matches are
     found by prefix filtering: with tokens in one fixed order (rarest in the article first),
     two sets that similar always share a token among the first
     ``len - ceil(_DUP_SIMILARITY * len) + 1`` of each, so only seen sets indexed under one of the
@@ -69,6 +84,7 @@ class _SeenParagraphs:
         self._rank = _Ranks((t, r) for r, t in enumerate(sorted(frequency, key=lambda t: (frequency[t], t))))
         self._exact: set[tuple[str, ...]] = set()
         self._sets: list[frozenset[str]] = []
+        self._numbers: list[tuple[str, ...]] = []
         self._by_token: dict[str, list[int]] = defaultdict(list)
         self._last: tuple[frozenset[str], list[str]] | None = None  # the prefix is_duplicate computed
 
@@ -89,6 +105,7 @@ class _SeenParagraphs:
         if len(key) < _DUP_MIN_WORDS:
             return False
         key_set = frozenset(key)
+        numbers = _numbers(key)
         checked: set[int] = set()
         for token in self._prefix(key_set):
             for index in self._by_token.get(token, ()):
@@ -96,6 +113,8 @@ class _SeenParagraphs:
                     continue
                 checked.add(index)
                 other_set = self._sets[index]
+                if self._numbers[index] != numbers:
+                    continue
                 # Jaccard >= t implies min(|A|, |B|) >= t * max(|A|, |B|): skip the set maths otherwise.
                 if min(len(key_set), len(other_set)) < _DUP_SIMILARITY * max(len(key_set), len(other_set)):
                     continue
@@ -109,5 +128,6 @@ class _SeenParagraphs:
             return
         key_set = frozenset(key)
         self._sets.append(key_set)
+        self._numbers.append(_numbers(key))
         for token in self._prefix(key_set):
             self._by_token[token].append(len(self._sets) - 1)

@@ -4,15 +4,17 @@ Buttons, share bars, photo credits and file names, mobile/desktop links, breadcr
 banners, bylines and datelines are recognisable without looking at their neighbours;
 ``_simple_kind`` names the kind of such a line.  The patterns are built from the word
 lists in ``vocabulary.json``; only their structure (separators, anchors) lives here.
-Site notices are matched here too, but are removed only in context (see ``passes``).
+Site notices, menu lines, tag lines and link-list headers are matched here too, but are acted
+on only by position (see ``passes``); datelines and bylines found here are kept or dropped by
+position there as well.
 """
 
 from __future__ import annotations
 
 import re
 
-from .datelines import _is_dateline, _is_place_dateline
-from .shapes import _bare_token, _last_char, _words
+from .datelines import _dateline_class
+from .shapes import _bare_token, _last_char, _looks_like_headline, _words
 from .vocabulary import VOCABULARY, alternation
 
 # A line that is only a photo credit / photo label: "(Photo: VNA)", "Ảnh: TTXVN", "File photo".
@@ -60,7 +62,10 @@ _BANNER_PATTERNS = [
     re.compile(r"\b(?:use|uses)\b.{0,40}\bcookies?\b", re.IGNORECASE),
     re.compile(r"\benable javascript\b|\byour browser (?:is|does)\b", re.IGNORECASE),
     re.compile(rf"^{alternation(VOCABULARY['advertisement_labels'])}$", re.IGNORECASE),
-    re.compile(r"\b(?:subscribe|sign up) (?:to|for) (?:our|the) newsletter\b", re.IGNORECASE),
+    re.compile(r"\b(?:subscribe|sign up) (?:to|for) (?:our|the)\b.{0,30}\bnewsletter\b", re.IGNORECASE),
+    re.compile(r"\b(?:in|to) your inbox\b", re.IGNORECASE),
+    # A site's footer: "© 2023 Example Media Ltd. All rights reserved.", "Copyright 2023 ..."
+    re.compile(r"^(?:©|\(c\)\s*\d{4}|copyright\b\s*(?:©|\d{4}))|\ball rights reserved\b", re.IGNORECASE),
 ]
 _BANNER_MAX_WORDS = 40
 
@@ -86,6 +91,55 @@ def _is_byline(text: str) -> bool:
     return bool(names) and all(_bare_token(w)[:1].isupper() for w in names if _bare_token(w))
 
 
+# Line shapes of menus, judged from the line alone but acted on only in the page's margins
+# (passes._mark_menus): a trail "Culture > Books > Interviews", a one-line menu
+# "Home | NFL | NBA | MLB", a tag line "Topics: AI, Regulation".
+_TRAIL_SEP = re.compile(r"\s+[>»›]\s+")
+_MENU_SEP = re.compile(r"\s+[|·•]\s+")
+_MENU_ITEM_MAX_WORDS = 3
+_MENU_MIN_ITEMS = 3
+_TAG_LINE = re.compile(rf"^{alternation(VOCABULARY['tag_labels'])}\s*:\s*\S", re.IGNORECASE)
+_LINK_HEADERS = sorted(VOCABULARY["link_list_headers"], key=len, reverse=True)
+_LINK_HEADER_LINE = re.compile(rf"^{alternation(_LINK_HEADERS)}\s*:?$", re.IGNORECASE)
+# "Read more: How the new rules affect chatbots", "RELATED - Ten things to know": a link on one line.
+_LINK_PREFIX = re.compile(rf"^{alternation(_LINK_HEADERS)}\s*[:\-–—|»›]\s*(?P<rest>\S.*)$", re.IGNORECASE)
+
+
+def _is_menu_item(text: str) -> bool:
+    """A menu entry: 1-3 words, starting with a capital, no digits, not ending like a sentence."""
+    words = _words(text)
+    return (
+        1 <= len(words) <= _MENU_ITEM_MAX_WORDS
+        and text[:1].isupper()
+        and not any(c.isdigit() for c in text)
+        and _last_char(text) not in set(".!?…;:,")
+    )
+
+
+def _is_menu_line(text: str) -> bool:
+    """A one-line menu or a trail of sections: at least three menu items between separators."""
+    for sep in (_MENU_SEP, _TRAIL_SEP):
+        items = sep.split(text)
+        if len(items) >= _MENU_MIN_ITEMS and all(_is_menu_item(item.strip()) for item in items):
+            return True
+    return False
+
+
+def _is_tag_line(text: str) -> bool:
+    return bool(_TAG_LINE.match(text)) and len(_words(text)) <= _BANNER_MAX_WORDS
+
+
+def _is_link_header(text: str) -> bool:
+    """A header of a list of links to other stories: "Related", "Read more", "Most viewed"."""
+    return bool(_LINK_HEADER_LINE.match(text))
+
+
+def _is_inline_link(text: str) -> bool:
+    """A link to another story on one line: "Read more: <headline>", headline-shaped after the header."""
+    m = _LINK_PREFIX.match(text)
+    return bool(m) and _looks_like_headline(m.group("rest"))
+
+
 def _is_banner(text: str) -> bool:
     if len(_words(text)) > _BANNER_MAX_WORDS:
         return False
@@ -104,7 +158,7 @@ def _simple_kind(text: str) -> str | None:
         return "photo_file"
     if _PHOTO_CREDIT_LINE.match(text):
         return "photo_marker"
-    if _is_dateline(text) or _is_place_dateline(text):
+    if _dateline_class(text) is not None:
         return "dateline"
     if _is_banner(text):
         return "banner"

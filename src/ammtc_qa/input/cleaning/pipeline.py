@@ -1,7 +1,8 @@
 """``clean``: the order in which the rules run, and the mapping of removals back to raw spans.
 
-The order matters (line rules before context rules, teaser cards before duplicates before
-Title-Case lines), so it is written out once, here.
+The order matters (line rules, then the positional checks of datelines and bylines, menus
+before the title is chosen, teaser cards and link lists before duplicates before Title-Case
+lines), so it is written out once, here.
 """
 
 from __future__ import annotations
@@ -9,7 +10,16 @@ from __future__ import annotations
 from .audit import CleanedText, Removal
 from .furniture import _simple_kind
 from .normalise import _normalise
-from .passes import _mark_duplicates, _mark_navigation, _mark_site_notices, _mark_teaser_blocks, _mark_title_case_lines
+from .passes import (
+    _confine_datelines_and_bylines,
+    _mark_duplicates,
+    _mark_link_lists,
+    _mark_menus,
+    _mark_navigation,
+    _mark_site_notices,
+    _mark_teaser_blocks,
+    _mark_title_case_lines,
+)
 from .shapes import _looks_like_headline
 from .units import _first_kept, _link_hard_wraps, _paragraphs, _split_units
 
@@ -30,13 +40,16 @@ def clean(raw: str, *, markdown: bool = False) -> CleanedText:
     for u in units:
         if u.kind is None:
             u.kind = _simple_kind(u.text)
+    _confine_datelines_and_bylines(units)
     _mark_site_notices(units)
+    _mark_menus(units)
 
     title_idx = _first_kept(units)
     if title_idx is not None and not _looks_like_headline(units[title_idx].text):
         title_idx = None
     _mark_teaser_blocks(units, title_idx)
-    _mark_duplicates(units)
+    _mark_link_lists(units, title_idx)
+    _mark_duplicates(units, title_idx)
     _mark_title_case_lines(units, title_idx)
 
     paragraphs = [" ".join(units[i].text for i in run) for run in _paragraphs(units)]

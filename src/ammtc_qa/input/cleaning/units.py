@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .duplicates import _dup_key
-from .shapes import _CLOSERS, _is_title_case, _words
+from .shapes import _CLOSERS, _ELLIPSIS_END, _is_title_case, _words
 from .vocabulary import VOCABULARY
 
 # Inline photo markers as CMSs of Vietnamese sites render them ("... officer hinh anh 1Lt. Gen.",
@@ -25,6 +25,7 @@ _INLINE_MARKER = re.compile(
 
 _BULLET = re.compile(r"^(?:[•·*\-–—▪►◦‣○●■□→]|\d{1,2}[.)])\s*(\S.*)$")
 _BODY_MIN_WORDS = 20  # a paragraph this long is article body, not furniture
+_STANDFIRST_MAX_UNITS = 5  # header furniture under the lead sits right under it
 
 # Hard wraps: a line that does not end a sentence, followed on the very next line by one that
 # starts in lower case / with a digit, or after a comma or a word no sentence ends with.
@@ -166,17 +167,59 @@ def _paragraphs(units: list[_Unit]) -> list[list[int]]:
     return runs
 
 
-def _body_bounds(units: list[_Unit]) -> tuple[int, int]:
-    """Indices of the first and last kept unit that is clearly article body (long paragraph)."""
-    body = [
-        i
+def _body_runs(units: list[_Unit]) -> list[list[int]]:
+    """Kept paragraphs that are clearly article body: long, and not a teaser snippet cut off with "..."."""
+    return [
+        run
         for run in _paragraphs(units)
         if sum(len(_words(units[i].text)) for i in run) >= _BODY_MIN_WORDS
-        for i in run
+        and not _ELLIPSIS_END.search(units[run[-1]].text)
     ]
-    if not body:
+
+
+def _body_bounds(units: list[_Unit]) -> tuple[int, int]:
+    """Indices of the first and last kept unit that is clearly article body (long paragraph)."""
+    runs = _body_runs(units)
+    if not runs:
         return len(units), -1
-    return body[0], body[-1]
+    return runs[0][0], runs[-1][-1]
+
+
+@dataclass(frozen=True)
+class _Zones:
+    """Where a unit sits relative to the article body, the evidence most rules need.
+
+    ``head`` is everything before the first long paragraph; ``standfirst`` the few units
+    (``_STANDFIRST_MAX_UNITS``) right after the first long paragraph (often the lead, which many
+    sites print above the date and byline) and before the second; ``tail`` everything after the
+    last long paragraph. A page without a long paragraph is all margin.
+    """
+
+    first_body: int
+    lead_end: int  # last unit of the first long paragraph
+    second_body: int  # first unit of the second long paragraph (len(units) if none)
+    last_body: int
+
+    def head(self, i: int) -> bool:
+        return i < self.first_body
+
+    def standfirst(self, i: int) -> bool:
+        near_lead = self.lead_end < i <= self.lead_end + _STANDFIRST_MAX_UNITS
+        return near_lead and i < self.second_body and i < self.last_body
+
+    def tail(self, i: int) -> bool:
+        return i > self.last_body
+
+    def margin(self, i: int) -> bool:
+        return self.head(i) or self.tail(i)
+
+
+def _zones(units: list[_Unit]) -> _Zones:
+    runs = _body_runs(units)
+    if not runs:
+        return _Zones(len(units), len(units), len(units), -1)
+    second = runs[1][0] if len(runs) > 1 else len(units)
+    return _Zones(runs[0][0], runs[0][-1], second, runs[-1][-1])
 
 
 def _next_kept(units: list[_Unit], i: int) -> int | None:

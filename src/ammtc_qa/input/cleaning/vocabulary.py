@@ -21,8 +21,8 @@ VOCABULARY_FILE = Path(__file__).with_name("vocabulary.json")
 LISTS = (
     "ui_words", "mobile_link_phrases", "photo_labels", "image_extensions", "advertisement_labels",
     "site_nouns_en", "site_states_en", "site_nouns_vi", "site_states_vi", "site_states_vi_bare",
-    "reported_speech", "breadcrumb_roots", "byline_prefixes", "byline_joiners", "months", "date_words",
-    "place_connectors", "title_case_small_words", "wrap_connectors",
+    "reported_speech", "breadcrumb_roots", "link_list_headers", "tag_labels", "byline_prefixes", "byline_joiners",
+    "months", "date_words", "dateline_labels", "place_connectors", "title_case_small_words", "wrap_connectors",
 )  # fmt: skip
 """The lists the rules use; the file must hold exactly these (plus ``_doc`` keys)."""
 
