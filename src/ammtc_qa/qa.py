@@ -22,7 +22,7 @@ from typing import Any
 from .answer import Answer
 from .backends import factory
 from .backends.base import Store, WritableBackend
-from .backends.filters import Filter
+from .backends.filters import Filter, as_date
 from .backends.local.vectors import resolve_kind
 from .errors import (
     AmmtcQaError,
@@ -127,7 +127,7 @@ class QA:
         if k < 1:
             raise InvalidInputError(f"k must be at least 1, got {k}")
         where = _canonical_meetings(Filter.of(filters))
-        reference = _as_of(as_of)
+        reference = as_date(as_of, "as_of", bad_value=InvalidInputError, bad_type=InvalidTypeError)
         settings = self.search_settings.with_overrides(**overrides) if overrides else self.search_settings
         ranker = self._ranker  # one version for the whole call, even if add() switches meanwhile
         answer = ranker.ask(question, k, settings, explain=explain, where=where, as_of=reference)
@@ -293,19 +293,6 @@ def _canonical_meetings(where: Filter | None) -> Filter | None:
     if where is None or where.meetings is None:
         return where
     return replace(where, meetings=frozenset(canonical_meeting(m) or " ".join(m.split()) for m in where.meetings))
-
-
-def _as_of(value: object) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value  # type: ignore[return-value]
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise InvalidInputError(f"as_of: {value!r} is not an ISO date (YYYY-MM-DD)") from None
-    raise InvalidTypeError(f"as_of must be an ISO date string or a datetime.date, not {type(value).__name__}")
 
 
 def _check_question(question: object) -> str:

@@ -93,7 +93,7 @@ class Filter:
             if value is not None and not isinstance(value, frozenset):
                 object.__setattr__(self, name, _strings(name, value))
         for name in ("since", "until"):
-            object.__setattr__(self, name, _as_date(name, getattr(self, name)))
+            object.__setattr__(self, name, as_date(getattr(self, name), f"filter {name!r}"))
         if self.publishers is not None:
             object.__setattr__(self, "publishers", frozenset(p.casefold() for p in self.publishers))
         if self.languages is not None:
@@ -184,7 +184,10 @@ def _strings(name: str, value: object) -> frozenset[str]:
     return frozenset(values)  # type: ignore[arg-type]
 
 
-def _as_date(name: str, value: object) -> dt.date | None:
+def as_date(value: object, label: str, *, bad_value: type[Exception] = FilterError,
+            bad_type: type[Exception] = FilterError) -> dt.date | None:
+    """A day from ``None``, a ``datetime.date``, a ``datetime`` or an ISO string; ``label`` names
+    the argument in the error (``bad_value`` for an unreadable string, ``bad_type`` otherwise)."""
     if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value  # type: ignore[return-value]
     if isinstance(value, dt.datetime):
@@ -193,8 +196,8 @@ def _as_date(name: str, value: object) -> dt.date | None:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise FilterError(f"filter {name!r}: {value!r} is not an ISO date (YYYY-MM-DD)") from None
-    raise FilterError(f"filter {name!r} must be an ISO date string or a datetime.date, not {type(value).__name__}")
+            raise bad_value(f"{label}: {value!r} is not an ISO date (YYYY-MM-DD)") from None
+    raise bad_type(f"{label} must be an ISO date string or a datetime.date, not {type(value).__name__}")
 
 
 def _iso(value: dt.date | None) -> str | None:

@@ -31,6 +31,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..backends.filters import DocMeta
 from ..text.meetings import find_meetings
@@ -148,12 +149,13 @@ class Timeline:
             return None
         today = as_of or dt.date.today()
         text = " ".join(question.split())
-        series = self._series_pattern()
+        series = self._series_pattern
         relative = self._relative(text, series)
         if relative is not None or find_meetings(text):
             return relative  # a question naming its meeting by number means that one ("the next AMMTC chair")
         return self._ordinal_word(text, series, today) or self._year(text, series, today)
 
+    @cached_property
     def _series_pattern(self) -> str:
         names = sorted(self.names, key=len, reverse=True)
         return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
@@ -188,7 +190,7 @@ class Timeline:
 
     def _anchor(self, rest: str) -> tuple[str, str] | None:
         """The meeting an anchor phrase names: a meeting key, "the <place> one/meeting", "the <year> one"."""
-        series = self._series_pattern()
+        series = self._series_pattern
         named = re.match(rf"(?:the\s+)?(?:(?P<n1>\d{{1,3}})(?:st|nd|rd|th)?\s+(?P<s1>{series})|"
                          rf"(?P<s2>{series})[\s_–-]*(?P<n2>\d{{1,3}}))(?![\w-])", rest, re.IGNORECASE)
         if named:
@@ -231,7 +233,7 @@ class Timeline:
     def _only_series(self, text: str) -> str | None:
         """The one series a question names elsewhere ("at AMMTC, what did the latest meeting ..."),
         or the corpus's only series."""
-        named = {self._kind_of(m.group()) for m in re.finditer(rf"\b(?:{self._series_pattern()})\b", text,
+        named = {self._kind_of(m.group()) for m in re.finditer(rf"\b(?:{self._series_pattern})\b", text,
                                                                 re.IGNORECASE)} - {None}
         if len(named) == 1:
             return named.pop()

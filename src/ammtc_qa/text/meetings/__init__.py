@@ -283,12 +283,7 @@ def series_mentions(text: str, kinds: Collection[str] = ()) -> list[tuple[int, i
         found += [(m.start(), m.end(), seed) for m in pattern.finditer(text)]
     numbered = find_meetings(text, known=[k for k in kinds if " " not in k])
     found = [f for f in found if not any(m.start < f[1] and f[0] < m.end for m in numbered)]
-    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
-    result: list[tuple[int, int, str]] = []
-    for item in found:
-        if not result or item[0] >= result[-1][1]:
-            result.append(item)
-    return result
+    return _series.leftmost_longest(found)
 
 
 from .profile import MeetingProfile, profile_article  # noqa: E402  (profile uses the finder above)

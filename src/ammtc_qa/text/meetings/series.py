@@ -261,7 +261,12 @@ def unnumbered(text: str, kinds: Collection[str]) -> list[tuple[int, int, str]]:
         flags = 0 if kind.isupper() and len(kind) <= 2 else re.IGNORECASE
         for m in re.finditer(pattern, folded, flags):
             found.append((keep[m.start()], keep[m.end() - 1] + 1, kind))
-    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    return leftmost_longest(found)
+
+
+def leftmost_longest(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Non-overlapping ``(start, end, kind)`` spans: the earliest first, the longest of those."""
+    found = sorted(found, key=lambda f: (f[0], -(f[1] - f[0])))
     result: list[tuple[int, int, str]] = []
     for item in found:
         if not result or item[0] >= result[-1][1]:
