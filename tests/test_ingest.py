@@ -274,7 +274,8 @@ def test_a_syndicated_copy_is_kept_and_linked(qa: ammtc_qa.QA) -> None:
     from ammtc_qa.input.duplicates import shingles
 
     for question in ("How are victims lured into scam compounds?", "What did the police chiefs agree in Bangkok?"):
-        answer = qa.ask(question, k=3)
+        # the cut-off off: every slot is filled, so a copy that is not folded would take one
+        answer = qa.ask(question, k=3, min_relevance=None, relative_cutoff=None)
         assert len(answer.passages) >= 2
         for p in answer.passages:
             if p.doc_id in {"story", "wire-story"}:
