@@ -117,3 +117,29 @@ def test_select_sentences_keeps_the_closest_and_skips_headlines() -> None:
     assert select_sentences(top, sims, 2) == [(4, 2), (2, 0)]
     assert (4, 0) not in select_sentences(top, sims, 10)
     assert len(select_sentences(top, sims, 10)) == 4
+
+
+def test_the_training_script_runs_against_this_library() -> None:
+    """The script imports the library's splitter and model helpers: a refactor that moves them must
+    not leave the shipped weights unreproducible (it once imported a module that no longer existed)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "training" / "train_reranker.py"
+    spec = importlib.util.spec_from_file_location("train_reranker", path)
+    assert spec is not None and spec.loader is not None
+    train = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules[spec.name] = train  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(train)
+    finally:
+        del sys.modules[spec.name]
+    corpus = [{"_id": "7_0", "text": "The ship left Hanoi. It carried 40 tonnes of rice. Crews cheered."},
+              {"_id": "7_1", "text": "Rice prices rose in Hanoi. The ship was late."}]
+    queries = [{"_id": "q", "text": "How much rice did the ship carry?", "metadata": {"answers": ["40 tonnes"]}}]
+    examples, stats = train.build_examples(corpus, queries, {"q": "7_0"}, {"7"})
+    assert stats["kept"] == 1 and examples[0].positive == "It carried 40 tonnes of rice."
+    assert set(examples[0].same_paragraph) == {"The ship left Hanoi.", "Crews cheered."}
+    assert examples[0].same_article[0] in {"Rice prices rose in Hanoi.", "The ship was late."}
+    assert (train.base_model_folder() / "config.json").exists()

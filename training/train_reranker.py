@@ -114,7 +114,7 @@ class Example:
 
 
 def sentences_of(text: str) -> list[str]:
-    from ammtc_qa.sentences import sentence_spans  # the library's own splitter: same units as at ask time
+    from ammtc_qa.text.sentences import sentence_spans  # the library's own splitter: same units as at ask time
 
     return [text[a:b] for a, b in sentence_spans(text)]
 
