@@ -94,6 +94,19 @@ def test_key_round_trips_through_token_and_canonical() -> None:
     assert canonical_meeting("COVID-19") is None
 
 
+def test_a_session_key_tokenises() -> None:
+    """"the fourth Session of the X Parliament" gives the key "X Parliament 4", which no surface
+    parser reads back as a meeting: tokenising a paragraph holding it once crashed a build."""
+    from ammtc_qa.text.lexical import tokenize
+
+    text = "Members met in the fourth Session of the Quuxian Parliament to vote."
+    assert keys(text) == ["Quuxian Parliament 4"]
+    assert meeting_token("Quuxian Parliament 4") == "quuxian_parliament_4"
+    assert "quuxian_parliament_4" in tokenize(text)
+    with pytest.raises(ValueError, match="not a meeting reference"):
+        meeting_token("the fifth floor")
+
+
 # --- false friends -------------------------------------------------------------------------------
 
 

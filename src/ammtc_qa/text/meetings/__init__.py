@@ -236,10 +236,12 @@ def meeting_token(key: str) -> str:
     stray 7; the joined token (word characters only, so it survives tokenising and stemming)
     matches exactly the passages about that meeting. Any surface form is accepted.
     """
-    canonical = canonical_meeting(key)
-    if canonical is None:
-        raise ValueError(f"not a meeting reference: {key!r}")
-    kind, number = split_key(canonical)
+    kind, number = split_key(key)
+    if not (number and kind[:1].isalpha()):  # not a key already ("Scottish Parliament 4" is one)
+        canonical = canonical_meeting(key)
+        if canonical is None:
+            raise ValueError(f"not a meeting reference: {key!r}")
+        kind, number = split_key(canonical)
     return f"{re.sub(r'[^0-9a-z]+', '_', kind.lower()).strip('_')}_{number}"
 
 
