@@ -36,16 +36,19 @@ def _answers(qa: ammtc_qa.QA) -> list[list[tuple]]:
     return out
 
 
-def test_a_second_machine_answers_with_only_the_engine(make_corpus, fast_encode, tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["client", "edge"])
+def test_a_second_machine_answers_with_only_the_engine(engine: str, make_corpus, fast_encode, tmp_path: Path) -> None:
+    if engine == "edge":
+        pytest.importorskip("qdrant_edge")
     corpus = make_corpus()
-    where = str(tmp_path / "qdrant")
-    with ammtc_qa.load(corpus, tmp_path / "work", backend="qdrant", backend_options={"path": where}) as built:
+    options = {"path": str(tmp_path / "qdrant"), "engine": engine}
+    with ammtc_qa.load(corpus, tmp_path / "work", backend="qdrant", backend_options=options) as built:
         expected = _answers(built)
         docs = sorted(d.doc_id for d in built.documents())
     assert expected[0] and expected[1]
     shutil.rmtree(corpus)  # nothing local is left but the engine's folder
     shutil.rmtree(tmp_path / "work")
-    served = ammtc_qa.load(backend="qdrant", backend_options={"path": where})
+    served = ammtc_qa.load(backend="qdrant", backend_options=options)
     try:
         assert _answers(served) == expected
         assert sorted(d.doc_id for d in served.documents()) == docs
@@ -217,3 +220,16 @@ def test_a_writer_killed_mid_change_is_served_consistently_then_recovered(
         assert state["counts"]["documents"] == len(ids)
     finally:
         writer.close()
+
+
+def test_an_unreachable_server_or_another_model_is_a_clear_error(make_corpus, fast_encode, tmp_path: Path) -> None:
+    with pytest.raises(IndexUnavailableError, match=r"'news' at http://127.0.0.1:9.*server is up"):
+        ammtc_qa.load(backend="qdrant", backend_options={"url": "http://127.0.0.1:9", "collection": "news",
+                                                         "timeout": 2, "check_compatibility": False})
+    corpus = make_corpus()
+    where = str(tmp_path / "qdrant")
+    ammtc_qa.load(corpus, backend="qdrant", backend_options={"path": where, "collection": "news"}).close()
+    with pytest.raises(IndexUnavailableError, match=r"'news'.*model 'all-MiniLM-L6-v2' != 'another-model'"):
+        ammtc_qa.load(corpus, backend="qdrant", backend_options={"path": where, "collection": "news"},
+                      model="another-model", rebuild="never")
+    ammtc_qa.load(backend="qdrant", backend_options={"path": where, "collection": "news"}).close()  # not locked
