@@ -121,6 +121,11 @@ def _open(args: argparse.Namespace, *, build: bool, strict: bool = False, force:
         if args.ray_workers < 1:
             raise UsageError(f"--ray-workers must be at least 1, not {args.ray_workers}")
         kw["settings"] = IndexSettings(executor="ray", ray_address=args.ray_address, ray_workers=args.ray_workers)
+    if args.corpus is None and kw.get("backend", "local") != "local":
+        # serve-only: the index the engine holds, read-only (nothing to build it from)
+        if force:
+            raise UsageError("--force rebuilds from a corpus folder: give --corpus FOLDER")
+        return load(None, args.index, **kw)
     if not force:
         try:
             with warnings.catch_warnings():
@@ -158,7 +163,8 @@ def _backend(args: argparse.Namespace) -> dict[str, object]:
     options = {k: v for k, v in (("url", args.qdrant_url), ("path", args.qdrant_path),
                                  ("collection", args.qdrant_collection),
                                  ("api_key", os.environ.get("QDRANT_API_KEY") if args.qdrant_url else None),
-                                 ("engine", "edge" if args.qdrant_edge else None)) if v}
+                                 ("engine", "edge" if args.qdrant_edge else None),
+                                 ("shards", args.qdrant_shards), ("replicas", args.qdrant_replicas)) if v}
     backend = "qdrant" if options else args.backend
     return {"backend": backend, "backend_options": options} if backend != "local" else {}
 
@@ -241,6 +247,9 @@ def _skip_line(name: str, reason: str) -> str:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    if args.corpus is None and _backend(args):
+        raise UsageError("building into Qdrant reads a corpus folder: give --corpus FOLDER (without it, "
+                         "ask/info/shell serve the collection read-only)")
     qa = _open(args, build=True, strict=args.strict, force=args.force)
     info = qa.info()
     print(f"index {info['index_dir']} ({info['version']}): {info['documents']} articles, {info['chunks']} "
@@ -362,7 +371,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         _print_json({**info, "articles": listed})
         return 0
     for key in ("corpus_dir", "index_dir", "version", "built_at", "documents", "chunks", "sentences", "vector_kind"):
-        print(f"{key:12s} {info[key]}")
+        print(f"{key:12s} {info.get(key, '-')}")
     print(f"{'model':12s} {info['model']['name']} (dim {info['model']['dim']})")
     print(f"{'meetings':12s} {', '.join(info['meetings'])}")
     for a in listed:
@@ -430,9 +439,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser, *, read_only: bool) -> None:
-    p.add_argument("--corpus", metavar="FOLDER", help="corpus folder (default: the shipped corpus)")
+    p.add_argument("--corpus", metavar="FOLDER",
+                   help="corpus folder (default: the shipped corpus; with --qdrant-*, none: the collection is "
+                        "served read-only)")
     p.add_argument("--index", metavar="FOLDER",
-                   help="index folder (default: the shipped index; for --corpus, a folder in the user cache)")
+                   help="index folder (default: the shipped index; for --corpus, a folder in the user cache); "
+                        "with Qdrant, only a local work folder (default: in the user cache, per collection)")
     p.add_argument("--backend", default="local", help="where the index lives: local (default) or qdrant")
     p.add_argument("--qdrant-url", metavar="URL",
                    help="Qdrant server URL (api key from $QDRANT_API_KEY); implies --backend qdrant")
@@ -440,6 +452,10 @@ def _common(p: argparse.ArgumentParser, *, read_only: bool) -> None:
                    help="folder of an in-process Qdrant (local mode); implies --backend qdrant")
     p.add_argument("--qdrant-edge", action="store_true", help="with --qdrant-path: the Qdrant Edge engine")
     p.add_argument("--qdrant-collection", metavar="NAME", help="Qdrant collection name (default ammtc_qa)")
+    p.add_argument("--qdrant-shards", type=int, metavar="N",
+                   help="shards of the collection a first build creates on a cluster (default: the server's, 1)")
+    p.add_argument("--qdrant-replicas", type=int, metavar="N",
+                   help="replication factor of the collection a first build creates on a cluster")
     p.add_argument("--model", metavar="NAME_OR_FOLDER",
                    help="sentence-transformers model: the default all-MiniLM-L6-v2 or a local folder")
     p.add_argument("--date-from", choices=("none", "mtime"), default=None,

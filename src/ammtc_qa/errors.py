@@ -45,6 +45,12 @@ class IndexUnavailableError(AmmtcQaError):
     """An index folder is missing or stale and cannot be (re)built where it was asked for."""
 
 
+class ReadOnlyIndexError(IndexUnavailableError):
+    """The index was opened without its corpus folder (``load(backend=..., backend_options=...)``
+    with no ``corpus_dir``: serve-only): it answers, but adding, updating, removing or
+    refreshing needs the corpus folder it was built from."""
+
+
 class IndexCorruptError(IndexUnavailableError):
     """An index file does not match the checksum recorded in its manifest (truncated, bit-flipped,
     or replaced by something else, e.g. a pickle)."""

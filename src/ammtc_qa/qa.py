@@ -9,7 +9,6 @@ the index is built into the user cache folder instead.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import sys
@@ -32,15 +31,17 @@ from .errors import (
     InvalidInputError,
     InvalidTypeError,
     ModelNotAvailableError,
+    ReadOnlyIndexError,
     StaleIndexWarning,
     TruncationWarning,
     UnknownDocumentError,
 )
+from .indexing.build import incompatible, stale_reasons
 from .indexing.build import refresh as refresh_index
-from .indexing.build import stale_reasons
 from .indexing.embedding import Embedder, load_embedder
 from .input.document import Document
 from .input.ingest import IngestReport, Item, apply, corpus_writer, plan_add, plan_remove, plan_update, staging_dir
+from .paths import keyed
 from .ranking import Ranker
 from .ranking.rerank import DEFAULT_RERANKER, Reranker
 from .settings import DEFAULT_MODEL, IndexSettings, SearchSettings
@@ -65,9 +66,8 @@ def shipped_paths() -> tuple[Path, Path]:
 
 
 def cache_dir(corpus_dir: Path) -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ammtc-qa"
-    key = hashlib.sha256(str(corpus_dir.resolve()).encode()).hexdigest()[:16]
-    return base / f"index-{key}"
+    """The default index folder of a corpus folder: in the user cache, keyed by its absolute path."""
+    return keyed("index", str(corpus_dir.resolve()))
 
 
 class QA:
@@ -75,7 +75,7 @@ class QA:
     another thread or process changes the index."""
 
     def __init__(self, backend: WritableBackend, *, index_settings: IndexSettings, search_settings: SearchSettings,
-                 corpus_dir: Path, index_dir: Path, reranker: Any = None, vector_kind: str | None = None,
+                 corpus_dir: Path | None, index_dir: Path, reranker: Any = None, vector_kind: str | None = None,
                  progress: bool = False, stale: str | None = None, store: Store | None = None) -> None:
         if vector_kind is not None:
             index_settings = replace(index_settings, vector_kind=vector_kind)
@@ -83,6 +83,8 @@ class QA:
         self.index_settings = index_settings
         self.search_settings = search_settings
         self.corpus_dir = corpus_dir
+        """The corpus folder the index is refreshed from; None when serving without it (``load()``
+        of a backend with no ``corpus_dir``): then nothing is added, updated, removed or refreshed."""
         self.index_dir = index_dir
         self.vector_kind = vector_kind
         self.progress = progress
@@ -107,6 +109,29 @@ class QA:
 
     def _embedder(self) -> Embedder:
         return load_embedder(self.index_settings.model)
+
+    def close(self) -> None:
+        """Release the store's resources (a Qdrant client; in local mode ``path=`` and on Edge the
+        folder's lock, so the folder can be opened again in this process). Idempotent; the object
+        answers nothing afterwards."""
+        close = getattr(self.store, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> QA:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _corpus(self) -> Path:
+        """The corpus folder, or a clear error when this index is served without one."""
+        if self.corpus_dir is None:
+            raise ReadOnlyIndexError(f"{self.store.location} is served without its corpus folder (read-only): "
+                                     "adding, updating, removing or refreshing articles needs the corpus folder "
+                                     "it was built from: ammtc_qa.load(corpus_dir=..., backend=..., "
+                                     "backend_options=...)")
+        return self.corpus_dir
 
     def ask(self, question: str, k: int = 5, *, explain: bool = False,
             filters: Filter | Mapping[str, Any] | None = None, as_of: dt.date | str | None = None,
@@ -160,15 +185,16 @@ class QA:
         ``CorpusWarning`` naming it (``strict=True``: ``CorpusError`` and nothing changes). The
         same text as an indexed article is not added again; a near copy is added and linked.
         """
-        return self._change(lambda staging, docs: plan_add(self.corpus_dir, items, docs, staging, strict))
+        return self._change(lambda staging, docs: plan_add(self._corpus(), items, docs, staging, strict))
 
     def update(self, item: Item, *, strict: bool = False) -> IngestReport:
         """Replace an article: a file with the name of one in the corpus folder (or a file in
         the folder, edited in place), or a dict/Document with the ``id`` of an indexed one."""
-        return self._change(lambda staging, docs: plan_update(self.corpus_dir, item, docs, staging, strict))
+        return self._change(lambda staging, docs: plan_update(self._corpus(), item, docs, staging, strict))
 
     def remove(self, doc_id: str) -> IngestReport:
         """Remove an article (its file, or its line of a ``.jsonl`` file) and refresh the index."""
+        corpus = self._corpus()
         backend = self.backend
         count = backend.state["counts"]["documents"]
         try:
@@ -179,26 +205,27 @@ class QA:
         if count == 1:
             raise InvalidInputError(f"{doc_id!r} is the only document: an index needs at least one")
         doc = backend.document(doc_id)  # as indexed once the change has caught up with other writers:
-        return self._change(lambda staging, docs: plan_remove(self.corpus_dir, docs.get(doc_id, doc)))
+        return self._change(lambda staging, docs: plan_remove(corpus, docs.get(doc_id, doc)))
 
     def refresh(self, *, strict: bool = False, force: bool = False) -> None:
         """Bring the index up to date with the corpus folder (reading and embedding only what changed)."""
-        backend = refresh_index(self.corpus_dir, self.store, build_embedder(self.index_settings, self.progress),
+        backend = refresh_index(self._corpus(), self.store, build_embedder(self.index_settings, self.progress),
                                 self.index_settings,
                                 force=force, strict=strict, progress=self.progress)
         self.stale = None
         self._switch(backend)
 
     def _change(self, make_plan: Any) -> IngestReport:
+        corpus = self._corpus()
         shipped_corpus = _shipped_corpus()
-        if shipped_corpus is not None and self.corpus_dir.resolve() == shipped_corpus.resolve():
-            raise CorpusError(f"{self.corpus_dir} is the corpus shipped with ammtc-qa and is not changed; "
+        if shipped_corpus is not None and corpus.resolve() == shipped_corpus.resolve():
+            raise CorpusError(f"{corpus} is the corpus shipped with ammtc-qa and is not changed; "
                               "copy it and load(corpus_dir=<your copy>) to add or remove articles")
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        with corpus_writer(self.corpus_dir), staging_dir() as staging:
+        with corpus_writer(corpus), staging_dir() as staging:
             self.refresh()  # plan against the corpus as it is now, with what other writers added
             plan = make_plan(Path(staging), _DocsView(self.backend))
-            apply(plan, self.corpus_dir)
+            apply(plan, corpus)
             self.refresh()  # reads what changed here (or by another process)
         report = plan.report
         backend = self.backend
@@ -208,7 +235,8 @@ class QA:
     def info(self) -> dict[str, Any]:
         backend = self.backend
         state = backend.state
-        return {"corpus_dir": str(self.corpus_dir), "index_dir": str(self.index_dir), "backend": backend.name,
+        return {"corpus_dir": str(self.corpus_dir) if self.corpus_dir is not None else None,
+                "read_only": self.corpus_dir is None, "index_dir": str(self.index_dir), "backend": backend.name,
                 "store": self.store.location, "version": state.get("version"), "built_at": state.get("built_at"),
                 "model": state.get("model"), "vector_kind": state.get("vector_kind"), **state["counts"],
                 "meetings": self._ranker.catalog.keys, "skipped": state.get("corpus", {}).get("skipped", []),
@@ -333,18 +361,30 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     vector_kind: the FAISS index of each segment (``"Flat"``, ``"HNSW32"``, ``"IVF,SQ8"``...; see
     ``ammtc_qa.backends.local.vectors``); default ``"auto"``, exact search up to 200,000 passages a segment.
     backend: where the index lives (``ammtc_qa.backends.available()``); ``backend_options`` are
-    passed to that backend's store (for the local store: none).
+    passed to that backend's store (for the local store: none; for Qdrant: ``url=``/``path=``...,
+    see the README). Another backend's local work folder (its writer lock and build journal)
+    defaults to one in the user cache keyed by the index's location, not by the corpus.
+
+    Serve-only: another backend with no ``corpus_dir`` opens the index it holds read-only, as a
+    query server that has only the model and the engine's address: no corpus folder is read, the
+    index settings and model are the ones it was built with (``settings=``/``model=`` given must
+    match them), and ``add``/``update``/``remove``/``refresh`` raise ``ReadOnlyIndexError``. An
+    empty or missing collection raises ``IndexUnavailableError`` naming it.
     """
     if rebuild not in ("auto", "never", "always"):
         raise InvalidInputError(f"rebuild must be 'auto', 'never' or 'always', not {rebuild!r}")
     make_store = factory(backend)  # an unknown name fails here, listing the known ones
+    if corpus_dir is None and backend != "local":
+        return _serve_only(make_store, index_dir, model=model, settings=settings, search_settings=search_settings,
+                           rebuild=rebuild, reranker=reranker, verify=verify, backend_options=backend_options)
     shipped = corpus_dir is None
     if shipped:
         corpus_path, default_index = shipped_paths()
     else:
         corpus_path = Path(corpus_dir)  # type: ignore[arg-type]
         default_index = cache_dir(corpus_path)
-    index_path = Path(index_dir) if index_dir is not None else default_index
+    # another backend keys its work folder by where its index lives (``Store`` with index_dir None)
+    index_path = Path(index_dir) if index_dir is not None else default_index if backend == "local" else None
     settings = settings or IndexSettings()
     if model is not None:
         settings = replace(settings, model=model)
@@ -355,11 +395,32 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
     if progress is None:
         progress = sys.stderr.isatty()
 
-    def store_at(path: Path) -> Store:
+    def store_at(path: Path | None) -> Store:
         return make_store(path, verify=verify, vector_kind=vector_kind, merge_factor=settings.merge_factor,
                           min_merge=settings.min_merge_passages, **dict(backend_options or {}))
 
     store = store_at(index_path)
+    try:
+        return _load(store, store_at, corpus_path, settings, rebuild=rebuild, progress=progress,
+                     strict=strict, fall_back=shipped and index_dir is None and backend == "local",
+                     vector_kind=vector_kind, reranker=reranker, search_settings=search_settings)
+    except BaseException:
+        _close(store)  # a local-mode folder stays locked while its client is open
+        raise
+
+
+def _close(store: Store) -> None:
+    close = getattr(store, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:  # closing after a failure: the failure is what the caller needs
+            log.debug("closing %s failed", store.location, exc_info=True)
+
+
+def _load(store: Store, store_at: Any, corpus_path: Path, settings: IndexSettings, *,
+          rebuild: str, progress: bool, strict: bool, fall_back: bool, vector_kind: str | None,
+          reranker: str | os.PathLike[str] | Reranker | None, search_settings: SearchSettings | None) -> QA:
     live, reasons = _try_load(store, corpus_path, settings, raise_corrupt=rebuild == "never",
                               vector_kind=vector_kind)
     if rebuild == "always":
@@ -370,18 +431,84 @@ def load(corpus_dir: str | os.PathLike[str] | None = None, index_dir: str | os.P
             raise IndexUnavailableError(f"index at {store.location} is not usable: {'; '.join(reasons)}")
         try:
             store, live = _rebuild(corpus_path, store, store_at, settings, reasons, progress, strict,
-                                   fall_back=shipped and index_dir is None and backend == "local",
-                                   vector_kind=vector_kind, force=rebuild == "always")
+                                   fall_back=fall_back, vector_kind=vector_kind, force=rebuild == "always")
         except (AmmtcQaError, OSError) as exc:
             if live is None or rebuild == "always":
                 raise
             stale = f"the index could not be refreshed ({'; '.join(reasons)}): {exc}"
-            warnings.warn(f"{index_path}: serving the last good version; {stale}", StaleIndexWarning, stacklevel=2)
+            warnings.warn(f"{store.location}: serving the last good version; {stale}", StaleIndexWarning,
+                          stacklevel=3)
     assert live is not None
     cross_encoder = _load_reranker(reranker) if reranker else None
     return QA(live, index_settings=settings, search_settings=search_settings or SearchSettings(),
               corpus_dir=corpus_path, index_dir=store.work_dir, reranker=cross_encoder, progress=progress,
               stale=stale, store=store)
+
+
+def _serve_only(make_store: Any, index_dir: str | os.PathLike[str] | None, *, model: str | None,
+                settings: IndexSettings | None, search_settings: SearchSettings | None, rebuild: str,
+                reranker: str | os.PathLike[str] | Reranker | None, verify: bool | str,
+                backend_options: Mapping[str, Any] | None) -> QA:
+    """``load()`` of another backend without a corpus folder: the index it holds, read-only."""
+    if rebuild == "always":
+        raise InvalidInputError("rebuild='always' needs the corpus folder to rebuild from: pass corpus_dir=")
+    store = make_store(Path(index_dir) if index_dir is not None else None, verify=verify, read_only=True,
+                       **dict(backend_options or {}))
+    try:
+        return _serve(store, model=model, settings=settings, search_settings=search_settings, reranker=reranker)
+    except BaseException:
+        _close(store)  # a local-mode folder stays locked while its client is open
+        raise
+
+
+def _serve(store: Store, *, model: str | None, settings: IndexSettings | None,
+           search_settings: SearchSettings | None, reranker: str | os.PathLike[str] | Reranker | None) -> QA:
+    live = store.open()
+    if live is None:
+        raise IndexUnavailableError(f"{store.location} holds no index: build it first from its corpus folder "
+                                    "(ammtc_qa.load(corpus_dir=..., backend=..., backend_options=...) or "
+                                    "`ammtc-qa index --corpus FOLDER --qdrant-url/--qdrant-path ...`)")
+    state = dict(live.state)
+    built = _built_settings(state)
+    stale = None
+    if model is not None or settings is not None:  # asked for: must be what the index was built with
+        wanted = replace(settings or built, model=model or (settings or built).model)
+        reasons = [r for r in incompatible(state, wanted) if not r.startswith("the code")]
+        if reasons:
+            raise IndexUnavailableError(f"index at {store.location} is not usable: {'; '.join(reasons)}; "
+                                        "load it without settings=/model= to use what it was built with, or "
+                                        "rebuild it from its corpus folder")
+        built = replace(wanted, vector_kind=built.vector_kind)
+    reasons = incompatible(state, built)
+    if any(not r.startswith("the code") for r in reasons):
+        raise IndexUnavailableError(f"index at {store.location} cannot be served by this version of ammtc-qa: "
+                                    f"{'; '.join(reasons)}; rebuild it from its corpus folder")
+    if reasons:
+        stale = ("the index was built by another version of the code that reads articles and questions: "
+                 "answers may differ slightly from a fresh build until it is rebuilt from its corpus folder")
+    pending = getattr(store, "pending", None)
+    if pending:
+        stale = f"{stale}; {pending}" if stale else pending
+    if stale:
+        warnings.warn(f"{store.location}: {stale}", StaleIndexWarning, stacklevel=4)
+    cross_encoder = _load_reranker(reranker) if reranker else None
+    return QA(live, index_settings=built, search_settings=search_settings or SearchSettings(), corpus_dir=None,
+              index_dir=store.work_dir, reranker=cross_encoder, progress=False, stale=stale, store=store)
+
+
+def _built_settings(state: Mapping[str, Any]) -> IndexSettings:
+    """The ``IndexSettings`` an index was built with, from its state (fields this version knows)."""
+    from dataclasses import fields
+
+    known = {f.name for f in fields(IndexSettings)}
+    recorded = {k: v for k, v in (state.get("settings") or {}).items() if k in known}
+    model = (state.get("model") or {}).get("name")
+    if model:
+        recorded["model"] = model
+    try:
+        return IndexSettings(**recorded)
+    except (TypeError, ValueError) as exc:
+        raise IndexUnavailableError(f"the index records settings this version cannot read ({exc})") from exc
 
 
 def _try_load(store: Store, corpus_path: Path, settings: IndexSettings, raise_corrupt: bool = False,

@@ -17,7 +17,9 @@ _FACTORIES: dict[str, Callable[..., Any]] = {}
 
 def register(name: str, factory: Callable[..., Store]) -> None:
     """Make ``backend=name`` open stores through ``factory(index_dir, *, verify, vector_kind,
-    merge_factor, min_merge, **backend_options) -> Store``."""
+    merge_factor, min_merge, **backend_options) -> Store``. ``index_dir`` is None when the user
+    gave none (the store picks its own work folder); ``load()`` without a corpus folder calls
+    ``factory(index_dir, verify=..., read_only=True, **backend_options)`` (serve-only)."""
     _FACTORIES[name] = factory
 
 

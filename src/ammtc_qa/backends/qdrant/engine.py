@@ -38,7 +38,8 @@ class QdrantUnavailableError(IndexUnavailableError):
 class Cond:
     """One filter clause: ``any`` (the field holds one of ``values``), ``range`` (``gte`` <=
     field < ``lt``, either bound optional), ``ids`` (the point id is one of ``values``),
-    ``text`` (the text field holds the token ``values[0]``), ``has`` (the field is not empty)."""
+    ``text`` (the text field holds the token ``values[0]``), ``has`` (the field is not empty),
+    ``not`` (not all of the clauses in ``values`` hold)."""
 
     op: str
     key: str = ""
@@ -56,6 +57,8 @@ class Record:
 
 class Engine(Protocol):
     address: str
+    key: str
+    """Which collection this is, the same string from any working directory (keys the local work folder)."""
 
     def exists(self) -> bool: ...
 
@@ -107,8 +110,11 @@ class ClientEngine:
         self.m = models
         self.collection = collection
         opts = dict(client_options)
+        if opts.get("path"):
+            opts["path"] = str(Path(opts["path"]).expanduser().resolve())  # one folder, whatever the cwd
         where = opts.get("url") or opts.get("host") or opts.get("path") or opts.get("location") or ":memory:"
         self.address = f"Qdrant collection {collection!r} at {where}"
+        self.key = f"client {str(where).rstrip('/')} {collection}"
         self.remote = bool(opts.get("url") or opts.get("host") or (
             opts.get("location") not in (None, ":memory:") and "path" not in opts))
         if not any(opts.get(k) for k in ("url", "host", "path", "location")):
@@ -183,6 +189,8 @@ class ClientEngine:
                 must.append(m.FieldCondition(key=c.key, match=m.MatchText(text=str(c.values[0]))))
             elif c.op == "has":
                 must.append(m.Filter(must_not=[m.IsEmptyCondition(is_empty=m.PayloadField(key=c.key))]))
+            elif c.op == "not":
+                must.append(m.Filter(must_not=[self._filter(c.values)]))
             else:
                 raise ValueError(f"unknown condition {c.op!r}")
         return m.Filter(must=must) if must else None
@@ -256,8 +264,9 @@ class EdgeEngine:
                                          f"({exc})") from None
 
         self.e = e
-        self.folder = Path(folder)
+        self.folder = Path(folder).expanduser().resolve()
         self.address = f"Qdrant Edge shard at {self.folder}"
+        self.key = f"edge {self.folder}"
         self.shard: Any = None
         if self.exists():
             try:
@@ -322,6 +331,8 @@ class EdgeEngine:
                 must.append(e.FieldCondition(key=c.key, match=e.MatchText(str(c.values[0]))))
             elif c.op == "has":
                 must.append(e.Filter(must_not=[e.IsEmptyCondition(c.key)]))
+            elif c.op == "not":
+                must.append(e.Filter(must_not=[self._filter(c.values)]))
             else:
                 raise ValueError(f"unknown condition {c.op!r}")
         return e.Filter(must=must) if must else None

@@ -55,8 +55,9 @@ from typing import Any
 import numpy as np
 
 from ..._version import __version__
-from ...errors import IndexCorruptError, IndexUnavailableError, WriterBusyError
+from ...errors import IndexCorruptError, IndexUnavailableError, ReadOnlyIndexError, WriterBusyError
 from ...input.document import Document
+from ...paths import keyed
 from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
 from ..filters import DocMeta, Filter
 from ..local.store import writer_lock
@@ -115,14 +116,20 @@ def term(token: str) -> str:
 
 class QdrantStore:
     """An index in a Qdrant collection. ``index_dir`` is the local work folder (the build's
-    embedding journal and writer lock); the index itself lives in the engine."""
+    embedding journal and writer lock; None: a folder in the user cache keyed by the collection's
+    location, ``paths.keyed("qdrant", ...)``, so every build of one collection on this machine
+    shares one lock whatever its working directory); the index itself lives in the engine.
 
-    def __init__(self, index_dir: str | os.PathLike[str], *, verify: bool | str = True,
+    ``read_only``: a reader (``load()`` without a corpus folder): it never writes, not even to
+    recover a change a dead writer left; its view leaves such a change out (see ``open``).
+    ``close()`` releases the client (local mode ``path=`` and Edge lock their folder)."""
+
+    def __init__(self, index_dir: str | os.PathLike[str] | None = None, *, verify: bool | str = True,
                  vector_kind: str | None = None, merge_factor: int = 8, min_merge: int = 256,
                  collection: str = "ammtc_qa", engine: str = "client", batch_size: int = 256,
                  exact: bool | None = None, shards: int | None = None, replicas: int | None = None,
-                 **client_options: Any) -> None:
-        self.work_dir = Path(index_dir)
+                 read_only: bool = False, **client_options: Any) -> None:
+        self.read_only = read_only
         self.options = QdrantOptions(collection=collection, engine=engine, batch_size=batch_size,
                                      exact=bool(exact) if exact is not None else vector_kind == "Flat",
                                      shards=shards, replicas=replicas)
@@ -137,7 +144,26 @@ class QdrantStore:
         else:
             raise IndexUnavailableError(f"backend_options engine={engine!r}: use 'client' or 'edge'")
         self.location = self.engine.address
+        self.work_dir = Path(index_dir) if index_dir is not None else keyed("qdrant", self.engine.key)
+        self.pending: str | None = None
+        """Set by ``open`` when the collection holds a change another writer has not finished."""
         self._locked = False
+
+    def close(self) -> None:
+        """Release the engine's client (and, in local mode or Edge, the folder's lock); idempotent."""
+        self.engine.close()
+
+    def __enter__(self) -> QdrantStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyIndexError(f"{self.location} is open read-only (no corpus folder was given): "
+                                        "changing the index needs its corpus folder, load(corpus_dir=..., "
+                                        "backend='qdrant', backend_options=...)")
 
     # -- Store -------------------------------------------------------------------------------
     def open(self) -> QdrantBackend | None:
@@ -164,16 +190,24 @@ class QdrantStore:
             raise IndexCorruptError(f"{self.location} lacks {', '.join(missing)}; rebuild with "
                                     "`ammtc-qa index --force` (or load(..., rebuild='always'))")
         marker = self._marker()
-        if marker is not None and self._may_recover(marker):
+        self.pending = None
+        if marker is not None and not self.read_only and self._may_recover(marker):
             self._recover(marker)
             state = self._state_point() or state
+            marker = None
         elif marker is not None:
-            log.warning("%s: a change from %s (pid %s, started %s) is in progress or was interrupted there; "
-                        "serving the last committed version", self.location, marker.get("host"), marker.get("pid"),
-                        marker.get("started_at"))
-        return QdrantBackend(self, state)
+            committed = _committed(marker, state)
+            how = "committed but not finished" if committed else "not committed"
+            self.pending = (f"{self.location}: a change from {marker.get('host')} (pid {marker.get('pid')}, started "
+                            f"{marker.get('started_at')}) is {how}; serving "
+                            f"{'the new' if committed else 'the last committed'} version without its "
+                            "unfinished part (BM25 statistics may count its passages). A writer with the corpus "
+                            "folder on that machine recovers it")
+            log.warning("%s", self.pending)
+        return QdrantBackend(self, state, marker)
 
     def create(self, change: ChangeSet) -> QdrantBackend:
+        self._writable()
         dims = {int(np.asarray(p.vector).shape[-1]) for d in change.add for p in d.passages}
         if len(dims) != 1:
             raise IndexUnavailableError(f"{self.location}: a first build needs passages of one vector width "
@@ -186,6 +220,7 @@ class QdrantStore:
         return QdrantBackend(self, empty).apply(change)
 
     def writer_lock(self, timeout: float = 600) -> AbstractContextManager[None]:
+        self._writable()
         return self._lock(timeout)
 
     @contextmanager
@@ -225,8 +260,8 @@ class QdrantStore:
 
     def _recover(self, marker: Mapping[str, Any]) -> None:
         state = self._state_point() or {}
-        old_next, new_next = int(marker["old_next"]), int(marker["new_next"])
-        if int(state.get("next_pid", -1)) == new_next and int(state.get("generation", -1)) == marker["generation"]:
+        old_next = int(marker["old_next"])
+        if _committed(marker, state):
             log.warning("%s: finishing a change interrupted after its commit (started %s)", self.location,
                         marker.get("started_at"))
             self._finish(set(marker.get("remove", [])), old_next, dict(marker.get("copies", {})))
@@ -248,8 +283,9 @@ class QdrantStore:
         if copies:
             points = {r.payload["doc"]: r for r in self.engine.scroll(
                 [Cond("any", "kind", ("d",)), Cond("any", "doc", tuple(copies))], True)}
-            self.engine.upsert([(r.id, None, {**r.payload, "copies": list(copies[d])})
-                                for d, r in points.items()])
+            if points:  # the linked articles may all be gone (an empty upsert is an error)
+                self.engine.upsert([(r.id, None, {**r.payload, "copies": list(copies[d])})
+                                    for d, r in points.items()])
         state = self._state_point() or {}
         counts = {"documents": self.engine.count([Cond("any", "kind", ("d",))]),
                   "chunks": self.engine.count([Cond("any", "kind", ("p",))])}
@@ -266,7 +302,8 @@ class QdrantBackend:
 
     name = "qdrant"
 
-    def __init__(self, store: QdrantStore, state: Mapping[str, Any]) -> None:
+    def __init__(self, store: QdrantStore, state: Mapping[str, Any], marker: Mapping[str, Any] | None = None
+                 ) -> None:
         self.store = store
         self.engine = store.engine
         self._point = dict(state)
@@ -278,6 +315,15 @@ class QdrantBackend:
         self.generation = int(state.get("generation", 0))
         self._dim = int(state.get("dim", 0))
         self.version = f"{store.location} generation {self.generation}"
+        # a committed change whose clean-up another writer has not finished: leave out what it removes
+        gone: set[str] = set()
+        self._gone: list[Cond] = []
+        links: dict[str, list[str]] = {}
+        if marker is not None and _committed(marker, state):
+            gone, links = set(marker.get("remove", ())), dict(marker.get("copies", {}))
+            if gone:
+                self._gone = [Cond("not", values=(Cond("any", "doc", tuple(sorted(gone))),
+                                                  Cond("range", "pid", lt=int(marker["old_next"]))))]
         directory: dict[str, DocEntry] = {}
         if self.next_pid:
             for r in self.engine.scroll([Cond("any", "kind", ("d",)), Cond("range", "first_pid", lt=self.next_pid)],
@@ -285,7 +331,9 @@ class QdrantBackend:
                 p = r.payload
                 entry = DocEntry(str(r.id), int(p["first_pid"]), int(p["n"]), DocMeta.from_json(p["meta"]),
                                  str(p.get("text_sha", "")), tuple(int(a) for a in p.get("anchors", ())),
-                                 tuple(p.get("copies", ())), str(p.get("raw_sha", "")))
+                                 tuple(links.get(str(p["doc"]), p.get("copies", ()))), str(p.get("raw_sha", "")))
+                if entry.meta.doc_id in gone and marker is not None and entry.first_pid < int(marker["old_next"]):
+                    continue
                 old = directory.get(entry.meta.doc_id)
                 if old is None or old.first_pid < entry.first_pid:  # a replacement not yet cleaned up
                     directory[entry.meta.doc_id] = entry
@@ -311,7 +359,7 @@ class QdrantBackend:
 
     def _conds(self, where: Filter | None) -> list[Cond] | None:
         """The committed passages ``where`` allows, as engine conditions (None: nothing matches)."""
-        conds = [Cond("any", "kind", ("p",)), Cond("range", "pid", lt=self.next_pid)]
+        conds = [Cond("any", "kind", ("p",)), Cond("range", "pid", lt=self.next_pid), *self._gone]
         if where is None:
             return conds
         for key, values in (("doc", where.doc_ids), ("meetings", where.meetings), ("publisher", where.publishers),
@@ -540,6 +588,12 @@ class QdrantBackend:
             "library_version": __version__, "state": json.dumps(state, ensure_ascii=False, default=str),
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})])
         store._finish(gone, old_next, kept_copies)
+
+
+def _committed(marker: Mapping[str, Any], state: Mapping[str, Any]) -> bool:
+    """Whether the change ``marker`` describes was committed (the state point is its new version)."""
+    return (int(state.get("next_pid", -1)) == int(marker.get("new_next", -2))
+            and int(state.get("generation", -1)) == int(marker.get("generation", -2)))
 
 
 def _doc_point(item: IndexedDocument, first_pid: int, copies: tuple[str, ...]
