@@ -130,7 +130,7 @@ class Ranker:
         return QuestionMeetings(named, unknown, (), reading.notice, aliases), reading
 
     def _meeting_forms(self, where: Filter | None) -> Filter | None:
-        """A meeting filter's values read as questions are ("asean summit 47", "the 12th zmm") and
+        """A meeting filter's values read as questions are ("asean summit 45", "the 12th zmm") and
         widened to every form the articles store ("ZMM 12", "Zorblan Ministers Meeting 12"); a value
         that names no one meeting is kept as written."""
         if where is None or where.meetings is None:

@@ -99,7 +99,7 @@ class MeetingCatalog:
     @cached_property
     def kinds(self) -> frozenset[str]:
         """Every name of every series the corpus knows (acronyms and event names, seeds included):
-        what a question may write in any case ("the 47th asean summit", "admm 12")."""
+        what a question may write in any case ("the 45th asean summit", "admm 12")."""
         return frozenset(self._representative)
 
     def canonical(self, key: str) -> str:

@@ -260,9 +260,9 @@ def meetings_in_question(
     "the 48th ASEAN Summit"); implausible numbers ("AMMTC 123456") name nothing rather than
     raising. ``known`` and ``aliases`` as in ``find_meetings`` (a catalogue passes the corpus's).
     ``kinds`` are the series the corpus knows (acronyms and event names): those are also read
-    as loosely as people type them ("the 47th asean summit", "admm 12", "cop29", "the 12th asean
+    as loosely as people type them ("the 45th asean summit", "admm 12", "cop29", "the 12th asean
     defence ministers meeting"), and win where a reading of the question's own wording overlaps
-    ("the 48th Asean Summit" is the corpus's "ASEAN Summit 48"). A series no one knows is read
+    ("the 45th Asean Summit" is the corpus's "ASEAN Summit 45"). A series no one knows is read
     only from its capitalised wording, never from a lower-case question ("the 5th floor").
     """
     mentions = find_meetings(question, known=known, aliases=aliases)
@@ -298,7 +298,7 @@ def series_mentions(text: str, kinds: Collection[str] = ()) -> list[tuple[int, i
     for seed, pattern in _SEED_NAMES.items():
         found += [(m.start(), m.end(), seed) for m in pattern.finditer(text)]
     numbered = [(m.start, m.end) for m in find_meetings(text, known=[k for k in kinds if " " not in k])]
-    numbered += [(s, e) for s, e, _, _ in _series.loose_numbered(text, kinds)]  # "the 47th asean summit"
+    numbered += [(s, e) for s, e, _, _ in _series.loose_numbered(text, kinds)]  # "the 45th asean summit"
     found = [f for f in found if not any(s < f[1] and f[0] < e for s, e in numbered)]
     return _series.leftmost_longest(found)
 

@@ -314,7 +314,7 @@ def _loose(kinds: frozenset[str]) -> _Loose | None:
 
 def loose_numbered(text: str, kinds: Collection[str]) -> list[tuple[int, int, str, int]]:
     """(start, end, kind, number) of every known series in ``kinds`` written with a number the
-    loose way questions are typed: "the 47th asean summit", "admm 12", "cop29", "the forty-seventh
+    loose way questions are typed: "the 45th asean summit", "admm 12", "cop29", "the forty-fifth
     ASEAN summit", "the 12th asean defence ministers meeting" (no apostrophe).
 
     Only ``kinds`` are read: a lower-case question never makes up a series ("the 5th floor", "the
