@@ -8,6 +8,12 @@ context (for checking by hand), the counts, and the time of cleaning + profiling
 
     PYTHONPATH=src python benchmarks/series_precision.py            # counts, timings, every mention
     PYTHONPATH=src python benchmarks/series_precision.py --json out.json
+
+Questions are typed loosely ("the 47th asean summit", "admm 12"), so the question side reads the
+series a catalogue knows in any case. ``--questions`` checks that side: a catalogue is learned from
+the squad-dev paragraphs plus the shipped corpus, and every squad-dev question and dev question is
+read as written and lower-cased; it prints each question where the two readings differ or where
+the lower-cased one finds a meeting (for checking by hand), and counts them.
 """
 
 from __future__ import annotations
@@ -33,6 +39,41 @@ def squad_texts() -> list[tuple[str, str]]:
     return [(r["_id"], r.get("text", "")) for r in rows]
 
 
+def question_side(squad: list[tuple[str, str]], docs: list, extra: list[str]) -> dict[str, object]:  # type: ignore[type-arg]
+    """Catalogue kinds from squad-dev paragraphs + the corpus; readings of questions as written and lower-cased."""
+    from common import dev_questions, squad_queries
+
+    from ammtc_qa.backends.filters import DocMeta
+    from ammtc_qa.ranking.questions import MeetingCatalog
+    from ammtc_qa.text.meetings import meetings_in_question
+
+    metas = []
+    for doc_id, text in [*squad, *((d.doc_id, d.text) for d in docs)]:
+        p = profile_article(None, text)
+        metas.append(DocMeta(doc_id=doc_id, main_meeting=p.main, meetings=p.mentioned, aliases=p.aliases))
+    catalog = MeetingCatalog.from_meta(metas)
+    kinds = catalog.kinds | set(extra)
+    queries = [("squad", q) for _, q in squad_queries()[0]] + [("dev", q) for q in dev_questions()]
+    rows = []
+    for source, q in queries:
+        def read(text: str) -> list[str]:
+            return [catalog.canonical(k) for k in meetings_in_question(text, known=catalog.acronyms,
+                                                                         kinds=kinds)]
+        as_written, lowered = read(q), read(q.lower())
+        strict = [catalog.canonical(k) for k in meetings_in_question(q, known=catalog.acronyms)]
+        if as_written or lowered or strict:
+            rows.append({"source": source, "q": q, "strict": strict, "as_written": as_written, "lowered": lowered})
+    for r in rows:
+        flag = "same" if r["as_written"] == r["lowered"] == r["strict"] else "DIFF"
+        print(f"{flag} {r['source']:5} strict={r['strict']} written={r['as_written']} lower={r['lowered']} | {r['q']}")
+    return {"catalogue_kinds": len(kinds), "questions": len(queries),
+            "questions_with_a_meeting_strict": sum(bool(r["strict"]) for r in rows),
+            "questions_with_a_meeting_as_written": sum(bool(r["as_written"]) for r in rows),
+            "questions_with_a_meeting_lowered": sum(bool(r["lowered"]) for r in rows),
+            "lowered_differs_from_as_written": sum(r["lowered"] != r["as_written"] for r in rows),
+            "kinds": sorted(kinds)}
+
+
 def best_of(repeats: int, fn) -> float:  # type: ignore[no-untyped-def]
     times = []
     for _ in range(repeats):
@@ -46,7 +87,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="write mentions and counts here")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--questions", action="store_true", help="only the question side (see above)")
+    parser.add_argument("--extra-kinds", nargs="*", default=[], help="series the catalogue is told it knows, "
+                        "to stress the question side (e.g. COP EAS 'East Asia Summit' 'World Cup')")
     args = parser.parse_args()
+    if args.questions:
+        result = question_side(squad_texts(), read_corpus(ROOT / "corpus").documents, args.extra_kinds)
+        print(json.dumps(result, indent=1))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return
 
     squad = squad_texts()
     docs = read_corpus(ROOT / "corpus").documents

@@ -216,3 +216,89 @@ def test_ask_on_a_tiny_corpus(tmp_path: Path, embedder) -> None:  # noqa: ANN001
     missing = qa.ask("What did ministers decide at the 9th Zorblan Ministers' Meeting?", k=5)
     assert missing.passages == [] and "ZMM 9" in (missing.notice or "")
     assert datetime.date(2031, 3, 3) == qa.document("a").meetings.date
+    loose = qa.ask("what did ministers review at the 4th zorblan ministers meeting?", k=5)
+    assert loose.meetings == ("ZMM 4",) and {p.doc_id for p in loose.passages} == {"b"}
+    # article b writes only the name: a filter by the acronym, typed loosely, still reaches it
+    filtered = qa.ask("What did ministers review?", k=5, filters={"meeting": ["zmm 4"]})
+    assert filtered.passages and {p.doc_id for p in filtered.passages} == {"b"}
+
+
+# --- questions typed loosely, against the corpus's series ----------------------------------------
+
+ARTICLE_C = (
+    "Leaders gather in Blorp\n\n"
+    "The 12th Quuxian Summit opened in Blorp on May 5, 2032. Delegates also prepared the 29th Conference "
+    "of Flarn Parties (CFP29), due in Quux later that year."
+)
+
+
+@pytest.fixture(scope="module")
+def loose_catalog() -> MeetingCatalog:
+    return MeetingCatalog.from_meta([_meta("a", ARTICLE_A), _meta("b", ARTICLE_B), _meta("c", ARTICLE_C)])
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("what did zmm 4 review?", "ZMM 4"), ("what did zmm4 review?", "ZMM 4"), ("What did Zmm-4 review?", "ZMM 4"),
+        ("what did the 4th zmm review?", "ZMM 4"), ("what did zmm_4 review?", "ZMM 4"),
+        ("what did the 4th zorblan ministers meeting review?", "ZMM 4"),
+        ("what did the 4th zorblan ministers’ meeting review?", "ZMM 4"),
+        ("what did the fourth Zorblan Ministers' meeting review?", "ZMM 4"),
+        ("what did the 4th zorblan-ministers meeting review?", "ZMM 4"),
+        ("what did the 4th ZORBLAN MINISTERS MEETING review?", "ZMM 4"),
+        ("who hosted the 12th quuxian summit?", "Quuxian Summit 12"),
+        ("who hosted the twelfth quuxian summit?", "Quuxian Summit 12"),
+        ("who hosted quuxian summit 12?", "Quuxian Summit 12"),
+        ("where is cfp 29?", "CFP 29"), ("where is cfp29?", "CFP 29"), ("where is the 29th cfp?", "CFP 29"),
+        ("where is the 29th conference of flarn parties?", "CFP 29"),
+    ],
+)  # fmt: skip
+def test_question_names_a_known_series_in_any_case(loose_catalog: MeetingCatalog, question: str, key: str) -> None:
+    got = analyse(question, loose_catalog)
+    assert got.named == (key,) and got.unknown == ()
+
+
+def test_loose_number_the_corpus_lacks_is_unknown_not_ignored(loose_catalog: MeetingCatalog) -> None:
+    assert analyse("what did the 13th quuxian summit decide?", loose_catalog).unknown == ("Quuxian Summit 13",)
+    assert analyse("what did zmm 9 decide?", loose_catalog).unknown == ("ZMM 9",)
+    # the question's own title case ("Quuxian summit") is the corpus's series, not a new one
+    assert analyse("What Did The 13th Quuxian summit Decide?", loose_catalog).unknown == ("Quuxian Summit 13",)
+    got = analyse("compare zmm 3 and 4", loose_catalog)
+    assert got.named == ("ZMM 3", "ZMM 4")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is on the 5th floor?", "what happened in the 21st century?", "how many covid-19 cases?",
+        "what did the g20 leaders say?", "when did the boeing 737 land?", "what does article 5 say?",
+        "was resolution 2231 adopted?", "what did the quuxian summit 10 years ago agree?",
+        "is a second quuxian summit planned?", "what did the 2032 quuxian summit agree?",
+        "what did zmm 2032 plan?", "who booked the 12th quuxian summit hall?", "what did zmm-plus 3 adopt?",
+        "what did the 2nd zmm-plus adopt?", "what did the 12th asean defence ministers meeting agree?",
+        "who won the 3rd quuxian games?", "what did 12 quuxian summit delegates say?",
+        "what did the 4th zorblan ministry say?", "did cfp 29% of voters agree?",
+    ],
+)  # fmt: skip
+def test_lower_case_false_friends_stay_nothing(loose_catalog: MeetingCatalog, question: str) -> None:
+    got = analyse(question, loose_catalog)
+    assert got.named == () and got.unknown == ()
+
+
+def test_a_lower_case_question_never_makes_up_a_series() -> None:
+    assert meetings_in_question("what did the 12th asean defence ministers meeting agree?") == []
+    assert meetings_in_question("what did admm 12 agree?", kinds={"ZMM"}) == []
+    assert meetings_in_question("what did admm 12 agree?", kinds={"ADMM"}) == ["ADMM 12"]
+
+
+def test_two_letter_series_only_as_written() -> None:
+    assert meetings_in_question("what did QS 5 agree?", kinds={"QS"}) == ["QS 5"]
+    assert meetings_in_question("what did qs 5 agree?", kinds={"QS"}) == []
+
+
+def test_series_in_leaves_loosely_numbered_meetings_out(loose_catalog: MeetingCatalog) -> None:
+    assert loose_catalog.series_in("where was the 4th zorblan ministers meeting held?") == []
+    assert loose_catalog.series_in("where was the 12th quuxian summit held?") == []
+    assert loose_catalog.series_in("where was the latest quuxian summit held?") == ["Quuxian Summit"]
+    assert loose_catalog.series_in("where was the latest zorblan-ministers meeting held?") == ["ZMM"]

@@ -27,6 +27,7 @@ from ..backends.filters import Filter
 from ..indexing.embedding import Embedder
 from ..settings import SearchSettings
 from ..text.lexical import question_tokens
+from ..text.meetings import meetings_in_question
 from . import candidates, cutoff, fusion, selection, signals
 from .hints import PublisherNames, period_in
 from .questions import MeetingCatalog, QuestionMeetings, analyse, unknown_notice
@@ -54,6 +55,7 @@ class Ranker:
 
     def ask(self, question: str, k: int, settings: SearchSettings, *, explain: bool = False,
             where: Filter | None = None, as_of: dt.date | None = None) -> Answer:
+        where = self._meeting_forms(where)
         meetings, reading = self._meetings(question, as_of)
         if reading is not None and not reading.keys:
             return Answer(question, [], reading.notice, ())
@@ -126,6 +128,20 @@ class Ranker:
         unknown = tuple(key for key in reading.keys if key not in covered)
         aliases = tuple(a for key in named for a in self.catalog.alias_keys(key))
         return QuestionMeetings(named, unknown, (), reading.notice, aliases), reading
+
+    def _meeting_forms(self, where: Filter | None) -> Filter | None:
+        """A meeting filter's values read as questions are ("asean summit 45", "the 12th zmm") and
+        widened to every form the articles store ("ZMM 12", "Zorblan Ministers Meeting 12"); a value
+        that names no one meeting is kept as written."""
+        if where is None or where.meetings is None:
+            return where
+        forms: set[str] = set()
+        for value in where.meetings:
+            found = meetings_in_question(value, known=self.catalog.acronyms, kinds=self.catalog.kinds)
+            if len(found) == 1:
+                forms.update(self.catalog.alias_keys(found[0]))
+            forms.add(value)
+        return replace(where, meetings=frozenset(forms))
 
     def _undated_notice(self, where: Filter) -> list[str]:
         """How many articles a date filter left out only because they have no date."""

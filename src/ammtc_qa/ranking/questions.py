@@ -96,6 +96,12 @@ class MeetingCatalog:
         """Acronyms known to be meeting series: "ADMM-12" in a question is a meeting if ADMM is one."""
         return frozenset(k for k in self._representative if " " not in k and k.isupper())
 
+    @cached_property
+    def kinds(self) -> frozenset[str]:
+        """Every name of every series the corpus knows (acronyms and event names, seeds included):
+        what a question may write in any case ("the 45th asean summit", "admm 12")."""
+        return frozenset(self._representative)
+
     def canonical(self, key: str) -> str:
         """The catalog's key for any stored form ("ASEAN Defence Ministers Meeting 12" -> "ADMM 12")."""
         kind, number = split_key(key)
@@ -153,7 +159,7 @@ class QuestionMeetings:
 
 
 def analyse(question: str, catalog: MeetingCatalog) -> QuestionMeetings:
-    found = meetings_in_question(question, known=catalog.acronyms)
+    found = meetings_in_question(question, known=catalog.acronyms, kinds=catalog.kinds)
     named = list(dict.fromkeys(catalog.canonical(k) for k in found))
     known = tuple(k for k in named if k in catalog.docs_mentioning)
     unknown = tuple(k for k in named if k not in catalog.docs_mentioning)

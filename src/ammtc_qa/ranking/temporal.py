@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..backends.filters import DocMeta
-from ..text.meetings import find_meetings
+from ..text.meetings import find_meetings, meetings_in_question
+from ..text.meetings.series import fold_kind, loose_kind_pattern, loose_numbered
 
 __all__ = ["MeetingInfo", "Reading", "Timeline"]
 
@@ -99,7 +100,9 @@ class Timeline:
     by_place: dict[str, tuple[str, ...]]
     """Casefolded place -> keys of the meetings held there."""
     names: dict[str, str]
-    """Casefolded surface name of a series (its acronym, or an alias) -> its kind."""
+    """Folded surface name of a series (its acronym, or an alias; ``fold_kind``) -> its kind."""
+    surfaces: frozenset[str] = frozenset()
+    """Every surface name of a series as the corpus writes it: what a question may name loosely."""
 
     @classmethod
     def from_meta(cls, documents: Iterable[DocMeta], aliases: dict[str, str] | None = None,
@@ -136,10 +139,11 @@ class Timeline:
         for info in meetings.values():
             for place in info.places:
                 by_place[place.casefold()].append(info.key)
-        names = {kind.casefold(): kind for kind in by_kind}
-        names.update({k.casefold(): v for k, v in (aliases or {}).items() if v in by_kind})
+        surfaces = {*by_kind, *(k for k, v in (aliases or {}).items() if v in by_kind)}
+        names = {fold_kind(kind): kind for kind in by_kind}
+        names.update({fold_kind(k): v for k, v in (aliases or {}).items() if v in by_kind})
         return cls(meetings, {k: tuple(sorted(v, key=lambda i: i.number)) for k, v in by_kind.items()},
-                   {k: tuple(sorted(v)) for k, v in by_place.items()}, names)
+                   {k: tuple(sorted(v)) for k, v in by_place.items()}, names, frozenset(surfaces))
 
     # -- reading a question ------------------------------------------------------------------
 
@@ -151,17 +155,22 @@ class Timeline:
         text = " ".join(question.split())
         series = self._series_pattern
         relative = self._relative(text, series)
-        if relative is not None or find_meetings(text):
+        if relative is not None or self._numbered(text):
             return relative  # a question naming its meeting by number means that one ("the next AMMTC chair")
         return self._ordinal_word(text, series, today) or self._year(text, series, today)
 
     @cached_property
     def _series_pattern(self) -> str:
-        names = sorted(self.names, key=len, reverse=True)
-        return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
+        """Every series name, any case, apostrophes and hyphens optional (``loose_kind_pattern``)."""
+        names = sorted({*self.surfaces, *self.by_kind}, key=len, reverse=True)
+        return "|".join(f"(?:{loose_kind_pattern(n)})" for n in names)
 
     def _kind_of(self, surface: str) -> str | None:
-        return self.names.get(" ".join(surface.split()).casefold())
+        return self.names.get(fold_kind(surface))
+
+    def _numbered(self, text: str) -> list[str]:
+        """The meetings ``text`` names by number, the corpus's series read loosely ("admm 12")."""
+        return meetings_in_question(text, kinds=self.surfaces)
 
     def _relative(self, text: str, series: str) -> Reading | None:
         """"the AMMTC before AMMTC 19", "the meeting after the Melaka one", "the one preceding the 2019 one"."""
@@ -197,9 +206,13 @@ class Timeline:
             kind = self._kind_of(named.group("s1") or named.group("s2"))
             key = f"{kind} {int(named.group('n1') or named.group('n2'))}"
             return key, key
-        mentions = find_meetings(rest)  # spelled and Roman ordinals of the recogniser's series
-        if mentions and mentions[0].start <= 8 and _key_parts(mentions[0].key):
-            return mentions[0].key, mentions[0].key
+        # spelled and Roman ordinals of the recogniser's series, and of the corpus's written loosely
+        mentions = [(m.start, m.key) for m in find_meetings(rest)]
+        mentions += [(start, f"{kind} {number}") for start, _, kind, number in loose_numbered(rest, self.surfaces)]
+        if mentions and (first := min(mentions))[0] <= 8 and _key_parts(first[1]):
+            kind, number = _key_parts(first[1])  # type: ignore[misc]
+            key = f"{self.names.get(fold_kind(kind), kind)} {number}"
+            return key, key
         head = re.match(r"(?:the\s+)?(?:one\s+(?:in|at)\s+|meeting\s+(?:in|at)\s+)?(?P<what>[\w'’ -]{2,40}?)"
                         rf"(?:\s+(?:{_NOUNS})|[?.,;!]|$)", rest, re.IGNORECASE)
         if head is None:

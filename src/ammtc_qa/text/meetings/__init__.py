@@ -250,16 +250,32 @@ _LIST_TAIL_RE = re.compile(r"\s*(?:,|and|or|&|vs\.?|versus)\s*(\d+)(?![\w]|[.,]\
 
 
 def meetings_in_question(
-    question: str, *, known: Collection[str] = (), aliases: Mapping[str, str] | None = None
+    question: str,
+    *,
+    known: Collection[str] = (),
+    aliases: Mapping[str, str] | None = None,
+    kinds: Collection[str] = (),
 ) -> list[str]:
     """Canonical keys of the meetings a question names, in order of first mention, deduplicated.
 
     Questions are short and written any way ("the 7th AMMTC", "ammtc-7", "AMMTC 7 and 8",
     "the 48th ASEAN Summit"); implausible numbers ("AMMTC 123456") name nothing rather than
     raising. ``known`` and ``aliases`` as in ``find_meetings`` (a catalogue passes the corpus's).
+    ``kinds`` are the series the corpus knows (acronyms and event names): those are also read
+    as loosely as people type them ("the 45th asean summit", "admm 12", "cop29", "the 12th asean
+    defence ministers meeting"), and win where a reading of the question's own wording overlaps
+    ("the 45th Asean Summit" is the corpus's "ASEAN Summit 45"). A series no one knows is read
+    only from its capitalised wording, never from a lower-case question ("the 5th floor").
     """
+    mentions = find_meetings(question, known=known, aliases=aliases)
+    if kinds:
+        loose = [(s, e, 0, MeetingMention(_key(kind, n), s, e, question[s:e]))
+                 for s, e, kind, n in _series.loose_numbered(question, kinds)]
+        spans = sorted([*loose, *((m.start, m.end, 1, m) for m in mentions)],
+                       key=lambda c: (c[0], -(c[1] - c[0]), c[2]))
+        mentions = [m for _, _, _, m in _series.leftmost_longest(spans)]
     keys: list[str] = []
-    for mention in find_meetings(question, known=known, aliases=aliases):
+    for mention in mentions:
         if mention.key not in keys:
             keys.append(mention.key)
         kind, _ = split_key(mention.key)
@@ -283,8 +299,9 @@ def series_mentions(text: str, kinds: Collection[str] = ()) -> list[tuple[int, i
     found = _series.unnumbered(text, set(kinds) | set(MEETING_KINDS))
     for seed, pattern in _SEED_NAMES.items():
         found += [(m.start(), m.end(), seed) for m in pattern.finditer(text)]
-    numbered = find_meetings(text, known=[k for k in kinds if " " not in k])
-    found = [f for f in found if not any(m.start < f[1] and f[0] < m.end for m in numbered)]
+    numbered = [(m.start, m.end) for m in find_meetings(text, known=[k for k in kinds if " " not in k])]
+    numbered += [(s, e) for s, e, _, _ in _series.loose_numbered(text, kinds)]  # "the 45th asean summit"
+    found = [f for f in found if not any(s < f[1] and f[0] < e for s, e in numbered)]
     return _series.leftmost_longest(found)
 
 

@@ -23,9 +23,11 @@ The vocabulary (event nouns and the few words around them) is data, in this modu
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from .numbers import DIGITS_RE, ORDINAL_SUFFIX, SPELLED_RE, parse_number
 
@@ -65,9 +67,17 @@ NUMBER_FOLLOWERS: tuple[str, ...] = ("in", "on", "at", "about", "and", "or", "he
                                      "will", "to", "for", "of")
 """Words that may follow "NAME 47" (the key's own form, "ASEAN Summit 47") other than punctuation."""
 
+QUANTITY_AFTER: tuple[str, ...] = ("year", "years", "month", "months", "week", "weeks", "day", "days", "hour",
+                                   "hours", "minutes", "percent", "per", "times", "million", "billion",
+                                   "thousand", "hundred", "people", "members", "countries", "nations")
+"""Words after "NAME 12" in a question that make 12 a quantity, not the meeting's number ("the zorblan
+summit 10 years ago"): checked where a known series is read loosely (``loose_numbered``)."""
+
 _MONTHS_AND_DAYS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                     "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday",
                     "Friday", "Saturday", "Sunday")
+
+_Span = TypeVar("_Span", bound=tuple[Any, ...])
 
 # --- patterns ------------------------------------------------------------------------------------
 
@@ -246,29 +256,104 @@ def readings(text: str, known: Collection[str] = ()) -> Iterator[Reading]:
             yield Reading(before.start(), hit.end(), kind, number, False)
 
 
-def unnumbered(text: str, kinds: Collection[str]) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every kind in ``kinds`` written in ``text`` without a number
-    ("the latest ASEAN Summit", "last year's ADMM"), case- and apostrophe-insensitive (a two-letter
-    acronym only as written), longest first where two overlap."""
-    keep = [i for i, ch in enumerate(text) if ch not in "'’"]
-    folded = "".join(text[i] for i in keep)
-    found: list[tuple[int, int, str]] = []
-    for kind in kinds:
-        words = [re.escape(w) for w in kind.split()]
-        if not words:
+def loose_kind_pattern(kind: str) -> str:
+    """Regex source for ``kind`` as a question may write it, for an ``re.IGNORECASE`` search: any
+    case (a two-letter acronym only as written), with or without apostrophes ("Ministers'",
+    "Minister’s", "Ministers"), its words split by spaces, hyphens or underscores."""
+    words = []
+    for word in re.sub(r"['’]", "", kind).split():
+        if len(word) > 1 and word[-1] in "sS":
+            words.append(re.escape(word[:-1]) + r"['’]?" + re.escape(word[-1]) + r"['’]?")
+        else:
+            words.append(re.escape(word))
+    pattern = r"[\s_–—-]+".join(words)
+    return f"(?-i:{pattern})" if kind.isupper() and len(kind) <= 2 else pattern
+
+
+def fold_kind(surface: str) -> str:
+    """A series name as ``loose_kind_pattern`` matches it, reduced to one spelling for look-ups
+    ("ASEAN Defence Ministers' Meeting", "asean-defence ministers meeting" -> "asean defence
+    ministers meeting")."""
+    return " ".join(re.sub(r"[_–—-]", " ", re.sub(r"['’]", "", surface)).split()).casefold()
+
+
+_LOOSE_ORD = rf"(?<![\w-])(?:(?P<d>\d{{1,3}})[ \t]?{ORDINAL_SUFFIX}|(?P<s>{SPELLED_RE}))[\s_–—-]+(?:the[ \t]+)?"
+_LOOSE_NUMBER = (
+    rf"[ \t]*[-–—_]?[ \t]*(?P<n>\d{{1,3}})(?:{ORDINAL_SUFFIX})?(?![\w-]|[.,:/]\d|[ \t]*%)"
+    rf"(?![ \t]+(?:{'|'.join(QUANTITY_AFTER)})\b)"
+)
+_LOOSE_END = rf"(?![\w&+'’-])(?![ \t]+(?:{'|'.join(NOT_AFTER_EVENT)})\b)"
+
+
+@dataclass(frozen=True)
+class _Loose:
+    before: re.Pattern[str]
+    after: re.Pattern[str]
+    bare: re.Pattern[str]
+    kinds: dict[str, str]  # fold_kind(kind) -> kind
+
+
+@functools.lru_cache(maxsize=16)
+def _loose(kinds: frozenset[str]) -> _Loose | None:
+    """One pattern per reading over every kind (longest first, so "ASEAN Summit" is not read
+    as a shorter kind inside it); compiled once per catalogue, not per question."""
+    ordered = sorted((k for k in kinds if k.strip()), key=lambda k: (-len(k), k))
+    if not ordered:
+        return None
+    names = "(?P<name>" + "|".join(loose_kind_pattern(k) for k in ordered) + ")"
+    lookup: dict[str, str] = {}
+    for kind in ordered:
+        lookup.setdefault(fold_kind(kind), kind)
+    return _Loose(
+        re.compile(_LOOSE_ORD + names + _LOOSE_END, re.IGNORECASE),
+        re.compile(rf"(?<![\w&+-]){names}{_LOOSE_NUMBER}", re.IGNORECASE),
+        re.compile(rf"(?<![\w&+-]){names}(?![\w&+'’-])(?![ \t]?[-–—]?[ \t]?\d)", re.IGNORECASE),
+        lookup,
+    )
+
+
+def loose_numbered(text: str, kinds: Collection[str]) -> list[tuple[int, int, str, int]]:
+    """(start, end, kind, number) of every known series in ``kinds`` written with a number the
+    loose way questions are typed: "the 45th asean summit", "admm 12", "cop29", "the forty-fifth
+    ASEAN summit", "the 12th asean defence ministers meeting" (no apostrophe).
+
+    Only ``kinds`` are read: a lower-case question never makes up a series ("the 5th floor", "the
+    21st century" stay nothing unless the corpus has such a series). The guards of article text
+    hold here too: "a second X" is another one, "X Hall" a place, "X 10 years" a quantity, and a
+    number is 1-999 (no years)."""
+    loose = _loose(frozenset(kinds))
+    if loose is None:
+        return []
+    found: list[tuple[int, int, str, int]] = []
+    for m in loose.before.finditer(text):
+        if _ARTICLE_BEFORE.search(text[max(0, m.start() - 4) : m.start()]):
             continue
-        pattern = r"(?<![\w&+-])" + r"\s+".join(words) + r"(?![\w&+-])(?![ \t]?[-–—]?[ \t]?\d)"
-        flags = 0 if kind.isupper() and len(kind) <= 2 else re.IGNORECASE
-        for m in re.finditer(pattern, folded, flags):
-            found.append((keep[m.start()], keep[m.end() - 1] + 1, kind))
+        if (number := _ordinal(m)) and (kind := loose.kinds.get(fold_kind(m.group("name")))):
+            found.append((m.start(), m.end(), kind, number))
+    for m in loose.after.finditer(text):
+        if (number := parse_number(m.group("n"))) and (kind := loose.kinds.get(fold_kind(m.group("name")))):
+            found.append((m.start(), m.end(), kind, number))
     return leftmost_longest(found)
 
 
-def leftmost_longest(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Non-overlapping ``(start, end, kind)`` spans: the earliest first, the longest of those."""
-    found = sorted(found, key=lambda f: (f[0], -(f[1] - f[0])))
-    result: list[tuple[int, int, str]] = []
-    for item in found:
+def unnumbered(text: str, kinds: Collection[str]) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every kind in ``kinds`` written in ``text`` without a number
+    ("the latest ASEAN Summit", "last year's ADMM"), as loosely as ``loose_numbered`` reads them
+    (any case, apostrophes and hyphens optional; a two-letter acronym only as written), longest
+    first where two overlap."""
+    loose = _loose(frozenset(kinds))
+    if loose is None:
+        return []
+    found = [(m.start(), m.end(), loose.kinds[fold_kind(m.group("name"))]) for m in loose.bare.finditer(text)
+             if fold_kind(m.group("name")) in loose.kinds]
+    return leftmost_longest(found)
+
+
+def leftmost_longest(found: Iterable[_Span]) -> list[_Span]:
+    """Non-overlapping spans (tuples starting ``start, end, ...``): the earliest first, the longest of those."""
+    ordered = sorted(found, key=lambda f: (f[0], -(f[1] - f[0])))
+    result: list[_Span] = []
+    for item in ordered:
         if not result or item[0] >= result[-1][1]:
             result.append(item)
     return result
