@@ -233,3 +233,17 @@ def test_an_unreachable_server_or_another_model_is_a_clear_error(make_corpus, fa
         ammtc_qa.load(corpus, backend="qdrant", backend_options={"path": where, "collection": "news"},
                       model="another-model", rebuild="never")
     ammtc_qa.load(backend="qdrant", backend_options={"path": where, "collection": "news"}).close()  # not locked
+
+
+def test_a_served_index_is_searched_as_it_was_built(make_corpus, fast_encode, tmp_path: Path) -> None:
+    """A collection built with vector_kind="Flat" (exact search) stays exact on the machine that
+    serves it without the build's settings; an explicit ``exact=`` in backend_options wins."""
+    corpus = make_corpus()
+    options = {"path": str(tmp_path / "qdrant")}
+    with ammtc_qa.load(corpus, tmp_path / "work", backend="qdrant", backend_options=options,
+                       settings=IndexSettings(vector_kind="Flat")) as built:
+        assert built.store.options.exact is True
+    with ammtc_qa.load(backend="qdrant", backend_options=options) as served:
+        assert served.index_settings.vector_kind == "Flat" and served.store.options.exact is True
+    with ammtc_qa.load(backend="qdrant", backend_options={**options, "exact": False}) as served:
+        assert served.store.options.exact is False
