@@ -192,3 +192,48 @@ def test_add_reports_other_types_and_brings_a_folders_metadata_and_mtimes(tmp_pa
     doc = qa.document("bbc/tech/001")
     assert doc.publisher == "BBC" and doc.date == dt.date(2005, 2, 14)
     assert doc.citation == 'BBC, "Police seize record haul", 2005-02-14'
+
+
+def test_remove_drops_the_entries_of_per_folder_metadata_but_not_shared_ones(tmp_path: Path,
+                                                                           fast_encode: None) -> None:
+    record = {"id": "wire-7", "text": BODY.replace("Tuesday", "Friday")}
+    corpus = _write(tmp_path / "corpus", {
+        "a.txt": _article("Ministers agree border plan"),
+        "bbc/tech/001.txt": _article("Police seize record haul"),
+        "bbc/tech/002.txt": _article("Customs stop pangolin scales"),
+        "bbc/tech/003.txt": _article("Scam workers are rescued"),
+        "bbc/tech/003.md": _article("Scam workers are rescued, in Markdown"),
+        "bbc/wire.jsonl": json.dumps(record) + "\n",
+        "metadata.json": {"*": {"language": "en"}, "bbc/tech/001.txt": {"date": "2005-02-14"}},
+        "bbc/metadata.json": {"*": {"publisher": "BBC"}, "tech/00*.txt": {"date_order": "DMY"},
+                              "tech/001": {"publisher": "BBC Tech"}, "wire-7": {"publisher": "Wire"}},
+        "bbc/tech/metadata.json": {"001.txt": {"title": "Record haul"}, "002.txt": {"title": "Pangolins"},
+                                   "003": {"date": "2005-03-01"}},
+    })
+    with pytest.warns(CorpusWarning, match="doc id 'bbc/tech/003' already used by bbc/tech/003.md"):
+        qa = ammtc_qa.load(corpus, tmp_path / "index")
+    assert qa.document("bbc/tech/001").title == "Record haul" and qa.document("wire-7").publisher == "Wire"
+    before = {rel: (corpus / rel).stat().st_mtime_ns for rel in ("metadata.json", "bbc/metadata.json")}
+    qa.remove("bbc/tech/001")
+    # every exact entry naming the file goes, in its folder's file and the folders above ...
+    assert json.loads((corpus / "bbc/tech/metadata.json").read_text(encoding="utf-8")) == {
+        "002.txt": {"title": "Pangolins"}, "003": {"date": "2005-03-01"}}
+    assert json.loads((corpus / "metadata.json").read_text(encoding="utf-8")) == {"*": {"language": "en"}}
+    # ... while "*" and the pattern, which describe other files too, stay
+    assert json.loads((corpus / "bbc/metadata.json").read_text(encoding="utf-8")) == {
+        "*": {"publisher": "BBC"}, "tech/00*.txt": {"date_order": "DMY"}, "wire-7": {"publisher": "Wire"}}
+    qa.remove("wire-7")  # a record's id entry goes with its line
+    assert "wire-7" not in json.loads((corpus / "bbc/metadata.json").read_text(encoding="utf-8"))
+    qa.remove("bbc/tech/003")  # 003.md goes; "003" also names 003.txt, indexed as bbc/tech/003 from now
+    assert json.loads((corpus / "bbc/tech/metadata.json").read_text(encoding="utf-8")) == {
+        "002.txt": {"title": "Pangolins"}, "003": {"date": "2005-03-01"}}
+    assert not list(corpus.rglob("*.tmp"))  # written under a temporary name, renamed into place
+    assert (corpus / "metadata.json").stat().st_mtime_ns != before["metadata.json"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CorpusWarning)  # no entry left that names nothing
+        qa = ammtc_qa.load(corpus, tmp_path / "index")
+    assert qa.document("bbc/tech/002").publisher == "BBC" and qa.document("bbc/tech/002").title == "Pangolins"
+    # 003.txt, skipped while 003.md held its doc id, is read again by the refresh, as by a fresh build
+    for built in (qa, ammtc_qa.load(corpus, tmp_path / "fresh-index")):
+        assert built.document("bbc/tech/003").source == "bbc/tech/003.txt"
+        assert built.document("bbc/tech/003").date == dt.date(2005, 3, 1)

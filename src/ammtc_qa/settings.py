@@ -73,6 +73,12 @@ class IndexSettings:
     language_min_confidence: float = 0.9
     """An article's language is detected (py3langid) when metadata gives none, and recorded only
     when the detector is at least this confident (news prose: nearly always above 0.99)."""
+    pdf_margin_lines: int = 3
+    """A PDF's running headers and footers are looked for among this many first and last non-blank
+    lines of each page; 0 turns their removal off."""
+    pdf_running_share: float = 0.5
+    """A margin line (digits ignored: "Page 3 of 7") is a running header or footer when it is on at
+    least this share of a PDF's pages, and on two pages at least."""
 
     executor: str = "local"
     """Where a build embeds: ``"local"`` (in this process) or ``"ray"`` (``ray.data`` ``map_batches``
@@ -106,7 +112,8 @@ class IndexSettings:
             raise SettingsError(f"IndexSettings.date_from must be one of {', '.join(map(repr, DATE_FROM))}, "
                                 f"not {self.date_from!r}")
         _check(self, {"body_dateline_lines": (0, 1000), "encoding_max_chaos": (0.0, 1.0),
-                      "language_min_confidence": (0.0, 1.0)})
+                      "language_min_confidence": (0.0, 1.0), "pdf_margin_lines": (0, 100),
+                      "pdf_running_share": (0.0, 1.0)})
 
     def fingerprint(self) -> dict[str, object]:
         """What an index was built with; a change makes it stale."""

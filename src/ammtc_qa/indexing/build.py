@@ -36,7 +36,7 @@ from ..input import cleaning, duplicates, html, jsonl
 from ..input import corpus as corpus_mod
 from ..input import document as document_mod
 from ..input import documents as formats
-from ..input.corpus import FileStamp, MetadataTree, is_metadata_file, read_corpus, read_metadata, stamp_files
+from ..input.corpus import ID_TAKEN, FileStamp, MetadataTree, is_metadata_file, read_corpus, read_metadata, stamp_files
 from ..input.document import Document
 from ..input.duplicates import ANCHORS, near_copies, shingles, text_hash
 from ..settings import INDEX_FORMAT, IndexSettings
@@ -222,6 +222,11 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
         for rel, ids in by_source.items():
             if meta_ids & {rel, rel.rsplit(".", 1)[0], *ids}:
                 files.add(rel)
+        # a file skipped because another held its doc id is read again once that other file changed or went
+        touched = files | set(changes.removed)
+        for rel, messages in (state.get("skipped_by_file") or {}).items():
+            if any(_id_holder(m) in touched for m in messages):
+                files.add(rel)
         only = files
     by_raw = {sha: d for d, sha in raw_of.items()}
 
@@ -249,7 +254,7 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
     unchanged: set[str] = set()
     for doc in corpus.documents:
         if doc.doc_id in kept_ids:
-            message = f"{doc.source}: doc id {doc.doc_id!r} already used by {source_of.get(doc.doc_id, '?')}"
+            message = f"{doc.source}: doc id {doc.doc_id!r}{ID_TAKEN}{source_of.get(doc.doc_id, '?')}"
             skipped.setdefault(_file_of(doc.source), []).append(message)
             warnings.warn(f"{message}; skipped", CorpusWarning, stacklevel=3)
             continue
@@ -302,6 +307,12 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
 def _is_line(source: str) -> bool:
     head, _, tail = source.rpartition(":")
     return bool(head) and tail.isdigit()
+
+
+def _id_holder(message: str) -> str | None:
+    """The file holding the doc id a skipped document wanted, from its skip message (None for other skips)."""
+    head, sep, holder = message.rpartition(ID_TAKEN)
+    return _file_of(holder) if sep and " doc id " in head else None
 
 
 def _file_of(source: str) -> str:

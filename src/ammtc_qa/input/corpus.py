@@ -67,6 +67,9 @@ METADATA_FIELDS = {"title", "date", "publisher", "url", "language", "date_order"
 JSONL_FIELDS = METADATA_FIELDS | {"id", "text"}
 PER_ARTICLE_FIELDS = {"title", "url"}
 """Fields that describe one article: refused in a ``"*"`` or pattern entry, which many articles share."""
+ID_TAKEN = " already used by "
+"""How the skip message of a document whose doc id another one holds ends: ``... already used by
+<source of the other>`` (a refresh reads the skipped file again when that source changes)."""
 _PATTERN_CHARS = set("*?[")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 """Valid in JSON ("\\udfff"), but not text: no UTF-8 encoding, so no tokenizer or file takes it."""
@@ -710,7 +713,7 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False, only: C
             continue
         for doc in docs:
             if doc.doc_id in seen_ids:
-                message = f"{doc.source}: doc id {doc.doc_id!r} already used by {seen_ids[doc.doc_id]}"
+                message = f"{doc.source}: doc id {doc.doc_id!r}{ID_TAKEN}{seen_ids[doc.doc_id]}"
                 skipped.append((doc.source, message))
                 problem(message)
                 continue

@@ -25,6 +25,7 @@ from ..text.language import language_of
 from ..text.meetings import MeetingProfile, profile_article
 from .cleaning import CleanedText, Removal, clean
 from .cleaning.datelines import _is_dateline, _is_place_dateline
+from .cleaning.pages import running_lines
 
 _BAD_ID = re.compile(r"[\x00-\x1f\x7f]")
 MAX_ID_CHARS = 256
@@ -143,7 +144,8 @@ def make_document(doc_id: str, raw: str, meta: dict[str, str], *, source: str,
     """
     settings = settings or IndexSettings()
     check_doc_id(doc_id, source)
-    cleaned, starts = _clean_pages(pages) if pages is not None else (clean(raw, markdown=markdown), ())
+    cleaned, starts = (_clean_pages(pages, settings) if pages is not None
+                       else (clean(raw, markdown=markdown), ()))
     if not cleaned.text.strip():
         raise CorpusError(f"{source}: nothing left after cleaning (only page furniture?)")
     title = meta.get("title") or cleaned.title
@@ -156,18 +158,20 @@ def make_document(doc_id: str, raw: str, meta: dict[str, str], *, source: str,
                     removed=cleaned.removed, pages=tuple(starts), encoding=encoding)
 
 
-def _clean_pages(pages: Sequence[str]) -> tuple[CleanedText, list[int]]:
+def _clean_pages(pages: Sequence[str], settings: IndexSettings) -> tuple[CleanedText, list[int]]:
     """Clean each page; join them; ``(cleaned, start of each page in the joined text)``. A page
     left empty starts where the next one does. Removal offsets index the pages joined by
-    blank lines, as ``raw`` would be."""
+    blank lines, as ``raw`` would be. Running headers and footers (the same line at the margins
+    of most pages, ``cleaning.pages``) are removed with the page's furniture."""
     texts: list[str] = []
     starts: list[int] = []
     removed: list[Removal] = []
     datelines: list[str] = []
     title = None
     pos = raw_pos = 0
+    running = running_lines(pages, settings.pdf_margin_lines, settings.pdf_running_share)
     for k, page in enumerate(pages):
-        cleaned = clean(page) if page.strip() else CleanedText("", None, (), ())
+        cleaned = clean(page, running=running[k]) if page.strip() else CleanedText("", None, (), ())
         if texts and cleaned.text:
             pos += 2  # the blank line between pages
         starts.append(pos)

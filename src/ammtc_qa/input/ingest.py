@@ -8,7 +8,8 @@ only new texts are embedded, see ``embedding_cache``). So:
   (the fields of a ``.jsonl`` line: ``text`` plus optional ``title``, ``date``, ``url``,
   ``source``, ``publisher``, ``language``, ``id``) to ``added.jsonl`` in the corpus folder;
 * ``remove`` deletes the file of a doc id, or its line of a ``.jsonl`` file, and the
-  ``metadata.json`` entry that named it;
+  ``metadata.json`` entries that named it (in its folder's file and those above; patterns and
+  ``"*"`` describe other files too and stay);
 * ``update`` replaces a file with the same name, or the ``.jsonl`` line with the same id.
 
 Everything given is read and cleaned in a staging folder before anything in the corpus
@@ -57,7 +58,6 @@ from .corpus import (
     JSONL_FIELDS,
     METADATA_FILE,
     content_id,
-    corpus_files,
     is_metadata_file,
     read_corpus,
     unknown_type_reason,
@@ -131,6 +131,18 @@ class IngestReport:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class _MetadataDrop:
+    """Exact ``metadata.json`` entries (in the folder of ``rel`` and every folder above) that
+    describe a document going away: its file's name (``rel`` relative to that folder), with
+    ``stem`` also its name without the extension, or (``doc_id``) a record's id in a ``.jsonl``
+    file ``rel``. Patterns and ``"*"`` describe other files too and are never dropped."""
+
+    rel: str
+    stem: bool = False
+    doc_id: str | None = None
+
+
 @dataclass
 class _Plan:
     files: dict[str, Path] = field(default_factory=dict)  # corpus rel path -> staged file to copy there
@@ -139,7 +151,7 @@ class _Plan:
     records: list[dict[str, Any]] = field(default_factory=list)  # lines to append to added.jsonl
     jsonl_edits: dict[str, dict[int, tuple[str, dict[str, Any] | None]]] = field(default_factory=dict)
     """jsonl file -> {line number: (its doc id, replacement record or None to delete the line)}"""
-    metadata_drop: set[str] = field(default_factory=set)
+    metadata_drop: set[_MetadataDrop] = field(default_factory=set)
     report: IngestReport = field(default_factory=IngestReport)
 
 
@@ -365,11 +377,10 @@ def plan_remove(corpus_dir: Path, doc: Document) -> _Plan:
                                    f"{corpus_dir}")
     if line is None:
         plan.unlink.add(rel)
-        plan.metadata_drop.update({rel, doc.doc_id})
+        plan.metadata_drop.add(_MetadataDrop(rel, stem=True))
     else:
         plan.jsonl_edits[rel] = {line: (doc.doc_id, None)}
-        if doc.doc_id not in {r for r, _ in corpus_files(corpus_dir)}:  # a file's entry is that file's
-            plan.metadata_drop.add(doc.doc_id)
+        plan.metadata_drop.add(_MetadataDrop(rel, doc_id=doc.doc_id))
     plan.report.removed.append(doc.doc_id)
     return plan
 
@@ -392,7 +403,7 @@ def plan_update(corpus_dir: Path, item: Item, existing: Mapping[str, Document], 
         rel, line = split_source(old.source)
         if line is None:
             plan.unlink.add(rel)
-            plan.metadata_drop.add(rel)
+            plan.metadata_drop.add(_MetadataDrop(rel))  # the id's own entry still describes the record
             plan.records.append(record)
         else:
             plan.jsonl_edits[rel] = {line: (doc_id, record)}
@@ -523,12 +534,35 @@ def _lines(data: bytes) -> list[bytes]:
     return [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
-def _drop_metadata(corpus_dir: Path, keys: set[str]) -> None:
-    path = corpus_dir / METADATA_FILE
-    if not path.is_file():
-        return
+def _drop_metadata(corpus_dir: Path, drops: set[_MetadataDrop]) -> None:
+    """Remove the exact entries that describe the documents gone (``_MetadataDrop``) from every
+    ``metadata.json`` that has one, each rewritten atomically. Run after the files are deleted."""
+    walked = walk_corpus(corpus_dir)
+    articles = {rel for rel, _ in walked.articles}
+    for meta_rel, path in walked.metadata:
+        folder = meta_rel[: -len(METADATA_FILE)]
+        keys: set[str] = set()
+        for drop in drops:
+            if not drop.rel.startswith(folder):
+                continue
+            local = drop.rel[len(folder):]
+            if drop.doc_id is not None:
+                if folder + drop.doc_id not in articles:  # a key naming a file is that file's entry
+                    keys.add(drop.doc_id)
+                continue
+            keys.add(local)
+            stem = local.rsplit(".", 1)[0]
+            same_stem = any(a.startswith(folder) and a[len(folder):].rsplit(".", 1)[0] == stem for a in articles)
+            if drop.stem and not same_stem:  # "a" also names a.md when a.txt goes
+                keys.add(stem)
+        keys = {k for k in keys if k != "*" and not any(c in k for c in "*?[")}
+        if keys:
+            _drop_entries(path, keys)
+
+
+def _drop_entries(path: Path, keys: set[str]) -> None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
         return  # a broken metadata file is reported by the next read, not rewritten here
     if not isinstance(data, dict) or not keys & set(data):

@@ -19,8 +19,10 @@ KINDS = (
     "byline",
     "dateline",
     "duplicate",
+    "running_header",
 )
-"""Every value ``Removal.kind`` can take."""
+"""Every value ``Removal.kind`` can take (``running_header``: a header or footer line repeated at
+the margins of a PDF's pages)."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ lines), so it is written out once, here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .audit import CleanedText, Removal
+from .datelines import _is_dateline
 from .furniture import _simple_kind
 from .normalise import _normalise
 from .passes import (
@@ -24,14 +27,21 @@ from .shapes import _looks_like_headline
 from .units import _first_kept, _link_hard_wraps, _paragraphs, _split_units
 
 
-def clean(raw: str, *, markdown: bool = False) -> CleanedText:
+def clean(raw: str, *, markdown: bool = False, running: Sequence[tuple[int, int]] = ()) -> CleanedText:
     """Remove page furniture from one scraped article; see the module docstring for why.
 
     ``markdown=True`` (for ``.md`` sources) drops the ``#`` marks of headings and rule lines.
+    ``running``: raw spans of lines already known to be furniture from outside this text (a PDF's
+    running headers and footers, ``pages.running_lines``), removed as ``running_header``. One
+    that reads as a dateline still gives the date (``CleanedText.datelines``).
     """
     norm, starts, ends = _normalise(raw)
     with_blanks, markers = _split_units(norm, markdown)
     units = [u for u in with_blanks if u is not None]
+    if running:
+        for u in units:
+            if any(s <= starts[u.start] and ends[u.end - 1] <= e for s, e in running):
+                u.kind = "running_header"
     # Blank lines carry no meaning for the rules: scrapers put them everywhere or nowhere.
     # Single line breaks inside a sentence do: they are hard wraps, linked here and joined below.
     _link_hard_wraps(norm, units)
@@ -73,6 +83,7 @@ def clean(raw: str, *, markdown: bool = False) -> CleanedText:
     return CleanedText(
         text="\n\n".join(paragraphs),
         title=title,
-        datelines=tuple(u.text for u in units if u.kind == "dateline"),
+        datelines=tuple(u.text for u in units
+                        if u.kind == "dateline" or (u.kind == "running_header" and _is_dateline(u.text))),
         removed=tuple(removals),
     )
