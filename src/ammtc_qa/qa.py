@@ -28,6 +28,7 @@ from .errors import (
     AmmtcQaError,
     CorpusError,
     IndexCorruptError,
+    IndexFormatError,
     IndexUnavailableError,
     InvalidInputError,
     InvalidTypeError,
@@ -431,6 +432,10 @@ def _try_load(store: Store, corpus_path: Path, settings: IndexSettings, raise_co
               vector_kind: str | None = None) -> tuple[WritableBackend | None, list[str]]:
     try:
         live = store.open()
+    except IndexFormatError as exc:  # not damaged: a rebuild may reuse its vectors
+        if raise_corrupt:
+            raise
+        return None, [f"index is of another format ({exc})"]
     except IndexCorruptError as exc:
         if raise_corrupt:
             raise

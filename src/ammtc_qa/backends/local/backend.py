@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from ..._version import __version__
-from ...errors import IndexCorruptError, UnknownDocumentError
+from ...errors import IndexCorruptError, IndexFormatError, UnknownDocumentError
 from ...input.document import Document
 from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
 from ..filters import DocMeta, Filter
@@ -168,7 +168,7 @@ class LocalBackend:
                       options: LocalOptions | None = None) -> LocalBackend:
         manifest = read_manifest(version)
         if manifest.get("format") != FORMAT or not isinstance(manifest.get("segments"), list):
-            raise IndexCorruptError(f"{version / 'manifest.json'}: index format {manifest.get('format')!r} "
+            raise IndexFormatError(f"{version / 'manifest.json'}: index format {manifest.get('format')!r} "
                                     f"is not {FORMAT} (written by another ammtc-qa version); rebuild it "
                                     "(`ammtc-qa index`, or load() with rebuild='auto'): the rebuild reuses its "
                                     "vectors, so only texts that changed are embedded again")
