@@ -188,7 +188,9 @@ class QA:
                                 self.index_settings,
                                 force=force, strict=strict, progress=self.progress)
         self.stale = None
-        self._switch(backend)
+        version = getattr(backend, "version", None)
+        if version is None or version != getattr(self.backend, "version", None):
+            self._switch(backend)  # a version unchanged keeps its ranker (whose tables cost O(archive))
 
     def _change(self, make_plan: Any) -> IngestReport:
         shipped_corpus = _shipped_corpus()

@@ -528,43 +528,39 @@ class _Counts(Mapping[str, int]):
 
 
 class _Columns:
-    """A segment's document metadata as arrays, to evaluate a ``Filter`` without a loop over rows."""
+    """Evaluates a ``Filter`` on a segment's memory-mapped columns (``segment.Columns``)."""
 
     def __init__(self, seg: Segment) -> None:
         self.n_docs = len(seg.meta)
         self.doc_row = seg.doc_row  # not the segment: _COLUMNS holds these and must not keep it alive
-        self.dates = np.array([m.date.toordinal() if m.date else -1 for m in seg.meta], dtype=np.int64)
-        self.publishers = np.array([(m.publisher or "").casefold() for m in seg.meta], dtype=object)
-        self.languages = np.array([(m.language or "").casefold() for m in seg.meta], dtype=object)
-        self.rows = {m.doc_id: r for r, m in enumerate(seg.meta)}
-        mentioning: dict[str, list[int]] = {}
-        for r, m in enumerate(seg.meta):
-            for key in m.meetings:
-                mentioning.setdefault(key, []).append(r)
-        self.mentioning = mentioning
+        self.cols = seg.columns
+        self.rows_of_doc = weakref.WeakMethod(seg.rows_of_doc)
 
     def passage_mask(self, f: Filter) -> np.ndarray:
         n = self.n_docs
+        c = self.cols
         docs = np.ones(n, dtype=bool)
         if f.doc_ids is not None:
             pick = np.zeros(n, dtype=bool)
-            pick[[self.rows[d] for d in f.doc_ids if d in self.rows]] = True
+            rows_of = self.rows_of_doc()
+            pick[[r for d in f.doc_ids for r in (rows_of(d) if rows_of else [])]] = True
             docs &= pick
         if f.meetings is not None:
             pick = np.zeros(n, dtype=bool)
             for key in f.meetings:
-                pick[self.mentioning.get(key, [])] = True
+                pick[c.mentioning(key)] = True
             docs &= pick
         if f.dated:
-            docs &= self.dates >= 0
+            dates = np.asarray(c.dates)
+            docs &= dates >= 0
             if f.since:
-                docs &= self.dates >= f.since.toordinal()
+                docs &= dates >= f.since.toordinal()
             if f.until:
-                docs &= self.dates <= f.until.toordinal()
+                docs &= dates <= f.until.toordinal()
         if f.publishers is not None:
-            docs &= np.isin(self.publishers, list(f.publishers))
+            docs &= np.isin(c.publisher, c.codes(c.publishers, f.publishers))
         if f.languages is not None:
-            docs &= np.isin(self.languages, list(f.languages))
+            docs &= np.isin(c.language, c.codes(c.languages, f.languages))
         return docs[self.doc_row]
 
 

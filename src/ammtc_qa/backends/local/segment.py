@@ -11,6 +11,10 @@ Layout of ``segments/s-<seq>-<id>/`` (written once under a temporary name, then 
                            links_*.npy (near copies, as the first passage id of each copy), and
                            sorted lookup tables (``*_keys.npy`` uint64 + ``*_rows.npy``) by doc id,
                            text hash, raw hash, source file, anchor and link target
+    columns/               per document, what filters test (see ``Columns``): dates.npy int32 day
+                           ordinals (-1: none), publisher/language.npy int32 codes into
+                           publishers/languages.json (case-folded), meeting postings
+                           (meetings.json keys, meeting_indptr.npy, meeting_docs.npy)
     passages.npy           int64 [n, 5]: passage id, document row, start, end, position
     sentences.npy          int64 [m, 3]: passage row, start, end
     vectors.npy            float16 [n, dim]: passage vectors (header + passage)
@@ -29,6 +33,7 @@ nothing to rewrite.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import mmap
@@ -146,6 +151,77 @@ class Facts:
                      Ragged.concat([p.anchors for p in parts]), Ragged.concat([p.links for p in parts]))
 
 
+COLUMNS = "columns"
+
+
+class Columns:
+    """A segment's filter columns, memory-mapped: a ``Filter`` becomes a row mask with a few
+    array operations and no pass over documents in Python."""
+
+    def __init__(self, folder: Path) -> None:
+        cd = folder / COLUMNS
+        self.dates = _read(cd / "dates.npy", _npy)
+        self.publisher = _read(cd / "publisher.npy", _npy)
+        self.language = _read(cd / "language.npy", _npy)
+        self.publishers = _read(cd / "publishers.json", _json)
+        self.languages = _read(cd / "languages.json", _json)
+        keys = _read(cd / "meetings.json", _json)
+        self.meeting_indptr = _read(cd / "meeting_indptr.npy", _npy)
+        self.meeting_docs = _read(cd / "meeting_docs.npy", _npy)
+        if not all(isinstance(t, list) and all(isinstance(x, str) for x in t)
+                   for t in (self.publishers, self.languages, keys)):
+            raise IndexCorruptError(f"{cd}: string tables are not lists of strings")
+        self.meeting_row = {k: i for i, k in enumerate(keys)}
+
+    def check(self, docs: int) -> str | None:
+        """Why the columns do not fit ``docs`` documents (None when they do)."""
+        for arr, table in ((self.publisher, self.publishers), (self.language, self.languages)):
+            if arr.shape != (docs,) or (docs and (int(arr.min()) < 0 or int(arr.max()) >= len(table))):
+                return "publisher/language codes do not fit their tables"
+        if self.dates.shape != (docs,):
+            return "dates do not fit the documents"
+        ip, rows = self.meeting_indptr, self.meeting_docs
+        if ip.shape != (len(self.meeting_row) + 1,) or int(ip[-1]) != len(rows) or np.any(np.diff(ip) < 0) \
+                or (len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= docs)):
+            return "meeting postings do not fit the documents"
+        return None
+
+    def codes(self, table: list[str], wanted: frozenset[str]) -> list[int]:
+        return [i for i, v in enumerate(table) if v in wanted]
+
+    def mentioning(self, key: str) -> np.ndarray:
+        i = self.meeting_row.get(key)
+        if i is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self.meeting_docs[int(self.meeting_indptr[i]):int(self.meeting_indptr[i + 1])])
+
+
+def _columns_of(meta: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The column files of documents' metadata (``DocMeta.to_json`` dicts)."""
+    def ordinal(value: Any) -> int:
+        return dt.date.fromisoformat(value).toordinal() if isinstance(value, str) and value else -1
+
+    def coded(values: list[str]) -> tuple[np.ndarray, list[str]]:
+        table = sorted(set(values))
+        at = {v: i for i, v in enumerate(table)}
+        return np.array([at[v] for v in values], dtype=np.int32), table
+
+    publisher, publishers = coded([(m.get("publisher") or "").casefold() for m in meta])
+    language, languages = coded([(m.get("language") or "").casefold() for m in meta])
+    mentioning: dict[str, list[int]] = {}
+    for r, m in enumerate(meta):
+        for key in m.get("meetings") or ():
+            mentioning.setdefault(str(key), []).append(r)
+    keys = sorted(mentioning)
+    indptr = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum([len(mentioning[k]) for k in keys], out=indptr[1:])
+    docs = np.array([r for k in keys for r in mentioning[k]], dtype=np.int64)
+    return {"dates.npy": np.array([ordinal(m.get("date")) for m in meta], dtype=np.int32),
+            "publisher.npy": publisher, "publishers.json": publishers, "language.npy": language,
+            "languages.json": languages, "meetings.json": keys, "meeting_indptr.npy": indptr,
+            "meeting_docs.npy": docs}
+
+
 def _sorted_lookup(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(keys, kind="stable")
     return np.ascontiguousarray(keys[order], dtype=np.uint64), np.ascontiguousarray(rows[order], dtype=np.int64)
@@ -217,6 +293,7 @@ class Segment:
             text_sha=_read(fd / "text_sha.npy", _npy), raw_sha=_read(fd / "raw_sha.npy", _npy),
             anchors=Ragged(_read(fd / "anchors_indptr.npy", _npy), _read(fd / "anchors.npy", _npy)),
             links=Ragged(_read(fd / "links_indptr.npy", _npy), _read(fd / "links.npy", _npy)))
+        self.columns = Columns(folder)
         self.lookups = {name: (_read(fd / f"{name}_keys.npy", _npy), _read(fd / f"{name}_rows.npy", _npy))
                         for name in LOOKUPS}
         bm = folder / "bm25"
@@ -298,6 +375,9 @@ class Segment:
             if (keys.ndim != 1 or keys.shape != rows.shape or keys.dtype != np.uint64
                     or (len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= d))):
                 problems.append((f"{FACTS}/{name}_keys.npy", "lookup table does not fit the documents"))
+        why_columns = self.columns.check(d)
+        if why_columns:
+            problems.append((COLUMNS, why_columns))
         if problems:
             name, why = problems[0]
             raise IndexCorruptError(f"{self.folder / name}: {why}; rebuild with `ammtc-qa index --force`")
@@ -429,6 +509,12 @@ def write_segment(index_dir: Path, seq: int, data: SegmentData, vector_kind: str
                            ("anchors_indptr", f.anchors.indptr), ("anchors", np.asarray(f.anchors.values, np.uint64)),
                            ("links_indptr", f.links.indptr), ("links", np.asarray(f.links.values, np.int64))):
             _save(tmp / FACTS / f"{fname}.npy", arr)
+        (tmp / COLUMNS).mkdir()
+        for fname, value in _columns_of(data.meta).items():
+            if fname.endswith(".json"):
+                (tmp / COLUMNS / fname).write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+            else:
+                _save(tmp / COLUMNS / fname, value)
         for table, (keys, rows_) in _lookups(data).items():
             _save(tmp / FACTS / f"{table}_keys.npy", keys)
             _save(tmp / FACTS / f"{table}_rows.npy", rows_)
