@@ -237,6 +237,8 @@ def meeting_token(key: str) -> str:
     matches exactly the passages about that meeting. Any surface form is accepted.
     """
     canonical = canonical_meeting(key)
+    if canonical is None and split_key(key)[1] > 0:
+        canonical = key  # a key as ``find_meetings`` gives it, of a series the recogniser only found in context
     if canonical is None:
         raise ValueError(f"not a meeting reference: {key!r}")
     kind, number = split_key(canonical)
