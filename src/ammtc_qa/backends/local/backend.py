@@ -153,6 +153,7 @@ class LocalBackend:
         self.by_doc = _DocIndex(self)
         self._columns = [_columns(s) for s in segments]
         self.document = lru_cache(maxsize=DOC_CACHE)(self._document)  # type: ignore[method-assign]
+        self.copies = lru_cache(maxsize=DOC_CACHE)(self._copies)  # type: ignore[method-assign]
         self._masks: OrderedDict[tuple[int, Filter], np.ndarray] = OrderedDict()
         self._counts: dict[str, int] | None = None
 
@@ -320,6 +321,10 @@ class LocalBackend:
                 for r in np.flatnonzero(live).tolist()]
 
     def copies(self, doc_id: str) -> tuple[str, ...]:
+        """Ids of the document's near copies (cached per version: ``_copies``)."""
+        return self._copies(doc_id)
+
+    def _copies(self, doc_id: str) -> tuple[str, ...]:
         """Forward links written with the document, and links to it written with later ones
         (each a first passage id, so a removed or replaced copy drops out by its tombstones)."""
         where = self.by_doc.get(doc_id)
@@ -471,6 +476,9 @@ class LocalBackend:
         return mask
 
 
+_MISSING = object()
+
+
 class _DocIndex(Mapping[str, tuple[int, int]]):
     """``doc id -> (segment, document row)`` of the live documents, looked up in each segment's
     sorted doc-id table (newest segment first) instead of a dict built at every open."""
@@ -479,15 +487,25 @@ class _DocIndex(Mapping[str, tuple[int, int]]):
         self._segments = backend.segments
         self._live = backend.doc_live
         self._len = int(sum(int(m.sum()) for m in backend.doc_live))
+        self._cache: dict[str, tuple[int, int] | None] = {}
 
     def get(self, doc_id: str, default: Any = None) -> Any:  # type: ignore[override]
         if not isinstance(doc_id, str):
             return default
+        found = self._cache.get(doc_id, _MISSING)
+        if found is _MISSING:
+            found = self._find(doc_id)
+            if len(self._cache) >= DOC_CACHE * 4:  # a version never changes: a bounded memo is safe
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[doc_id] = found
+        return default if found is None else found
+
+    def _find(self, doc_id: str) -> tuple[int, int] | None:
         for i in range(len(self._segments) - 1, -1, -1):
             for r in self._segments[i].rows_of_doc(doc_id):
                 if self._live[i][r]:
                     return i, r
-        return default
+        return None
 
     def __getitem__(self, doc_id: str) -> tuple[int, int]:
         where = self.get(doc_id)

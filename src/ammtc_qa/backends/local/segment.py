@@ -400,6 +400,10 @@ class Segment:
     def find(self, table: str, keys: Sequence[int] | np.ndarray) -> np.ndarray:
         """Document rows whose ``table`` key is one of ``keys`` (unconfirmed: 64-bit keys)."""
         sorted_keys, rows = self.lookups[table]
+        if isinstance(keys, list) and len(keys) == 1:  # one key (a doc id, a file): no array arithmetic
+            key = np.uint64(keys[0])
+            lo, hi = int(sorted_keys.searchsorted(key, "left")), int(sorted_keys.searchsorted(key, "right"))
+            return np.asarray(rows[lo:hi], dtype=np.int64)
         k = np.asarray(keys, dtype=np.uint64).reshape(-1)
         if not len(k) or not len(sorted_keys):
             return np.zeros(0, dtype=np.int64)
@@ -423,7 +427,7 @@ class Segment:
         return [r for r in self.find("file", [key64(rel)]).tolist() if source_file(self.meta[r].source) == rel]
 
     def rows_linking_to(self, pid: int) -> list[int]:
-        return self.find("link", np.array([pid], dtype=np.int64).view(np.uint64)).tolist()
+        return self.find("link", [int(np.int64(pid).view(np.uint64))]).tolist()
 
     def text_sha_hex(self, row: int) -> str:
         return _hex(self.facts.text_sha[row])
