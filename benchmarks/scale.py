@@ -243,7 +243,11 @@ def store_part(sizes: list[int], quick: bool) -> dict[str, object]:
 
 
 def plot_store(store: dict[str, object], png: Path) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:  # the numbers matter more than the picture: keep the run
+        log(f"matplotlib is not installed: {png.name} not drawn")
+        return
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -182,7 +182,7 @@ def generate(passages: int, articles: int) -> dict[str, Any]:
     from ammtc_qa.backends.base import ChangeSet
     from ammtc_qa.backends.local.backend import LocalOptions, _write
     from ammtc_qa.backends.local.bm25 import Forward
-    from ammtc_qa.backends.local.segment import SegmentData, write_segment
+    from ammtc_qa.backends.local.segment import Facts, Ragged, SegmentData, write_segment
     from ammtc_qa.input.corpus import stamp_files
     from ammtc_qa.qa import load
 
@@ -204,12 +204,15 @@ def generate(passages: int, articles: int) -> dict[str, Any]:
     for i, raw in enumerate(real_lines):
         line_no[json.loads(raw)["id"]] = i
     state = dict(base._state)
-    raw_sha = dict(state.get("raw_sha") or {})
+    state.pop("raw_sha", None)  # written by older generators; the library keeps raw hashes in segments
     rng = np.random.default_rng(0)
     vec32 = np.asarray(src.vectors, dtype=np.float32)
     doc_lines: list[bytes] = list(src.doc_lines)
     meta: list[dict[str, Any]] = list(src.meta)
-    links = {d: list(c) for d, c in base.links.items()}
+    text_sha = [np.asarray(src.facts.text_sha)]
+    raw_sha = [np.asarray(src.facts.raw_sha)]
+    anchors = [src.facts.anchors]
+    links = [src.facts.links]
     passages_parts, sentence_parts, vector_parts = [src.passages], [src.sentences], [src.vectors]
     t = time.perf_counter()
     for c in range(1, copies):
@@ -221,15 +224,20 @@ def generate(passages: int, articles: int) -> dict[str, Any]:
             raw["id"] = m["doc_id"] + suffix
             out_lines.append(json.dumps(raw, ensure_ascii=False))
         (corpus / rel).write_text("\n".join(out_lines) + "\n", encoding="utf-8")
-        for lineno, (d, m, line) in enumerate(zip(doc_json, src.meta, out_lines, strict=True), start=1):
+        texts, raws = [], []
+        for lineno, (d, m, line, sha) in enumerate(zip(doc_json, src.meta, out_lines, src.facts.text_sha,
+                                                         strict=True), start=1):
             new_id = m["doc_id"] + suffix
             doc_lines.append(json.dumps({**d, "doc_id": new_id, "source": f"{rel}:{lineno}"},
                                         ensure_ascii=False).encode("utf-8", "surrogatepass"))
-            meta.append({**m, "doc_id": new_id, "source": f"{rel}:{lineno}",
-                         "text_sha": hashlib.sha256(f"{m['text_sha']}{suffix}".encode()).hexdigest()})
-            raw_sha[new_id] = hashlib.sha256(line.encode("utf-8")).hexdigest()
-        for d, linked in base.links.items():
-            links[d + suffix] = [x + suffix for x in linked]
+            meta.append({**m, "doc_id": new_id, "source": f"{rel}:{lineno}"})
+            texts.append(np.frombuffer(hashlib.sha256(bytes(sha) + suffix.encode()).digest(), dtype=np.uint8))
+            raws.append(np.frombuffer(hashlib.sha256(line.encode("utf-8")).digest(), dtype=np.uint8))
+        text_sha.append(np.stack(texts))
+        raw_sha.append(np.stack(raws))
+        anchors.append(src.facts.anchors)
+        # links name first passage ids: those of this copy's own articles
+        links.append(Ragged(src.facts.links.indptr, np.asarray(src.facts.links.values) + c * n_pass))
         p = np.array(src.passages)
         p[:, 0] += c * n_pass
         p[:, 1] += c * n_docs
@@ -252,7 +260,9 @@ def generate(passages: int, articles: int) -> dict[str, Any]:
         keys=np.tile(np.asarray(src.keys), (copies, 1)), sentence_keys=np.tile(np.asarray(src.sentence_keys),
                                                                                (copies, 1)),
         forward=Forward(fw.terms, indptr, np.tile(fw.term_ids, copies), np.tile(fw.tf, copies),
-                        np.tile(fw.lengths, copies)))
+                        np.tile(fw.lengths, copies)),
+        facts=Facts(np.concatenate(text_sha), np.concatenate(raw_sha), Ragged.concat(anchors),
+                    Ragged.concat(links)))
     del doc_json, doc_lines, meta, passages_parts, sentence_parts, vector_parts
     options = LocalOptions()
     t = time.perf_counter()
@@ -261,13 +271,12 @@ def generate(passages: int, articles: int) -> dict[str, Any]:
     n_total = len(data.passages)
     del data
     stamps = stamp_files(corpus)
-    state["raw_sha"] = raw_sha
     state["corpus"] = {**state["corpus"], "folder": str(corpus),
                        "files": {k: v.to_json() for k, v in stamps.items()}}
     # commit a version through the library's own writer (the path a full build takes after it
     # has written its one segment)
     t = time.perf_counter()
-    backend = _write(index, None, ChangeSet(copies={k: tuple(v) for k, v in links.items()}, state=state),
+    backend = _write(index, None, ChangeSet(state=state),
                      options, options.vector_kind, 0, options.min_merge, [], [name], [n_total], set(), [],
                      n_total, 1, base.dim)
     commit_s = time.perf_counter() - t

@@ -67,3 +67,55 @@ def test_versions_in_one_process_share_unchanged_segments(tmp_path: Path) -> Non
         text = fresh.document(r.doc_id).text
         assert all(r.start <= a < b <= r.end for a, b in r.sentences) and text[r.start:r.end]
     assert np.array_equal(fresh.vectors(live[:3]), fresh.vectors(live[:3]))
+
+
+def test_near_copy_links_live_in_segments_and_end_with_their_articles(tmp_path: Path) -> None:
+    """A link is written once, with the later article's segment, as the copy's first passage id:
+    it is seen from both sides, survives merges, and ends when either article is removed or
+    replaced, without a per-version table being rewritten."""
+    from ammtc_qa.testing.backend import synthetic_documents
+
+    docs = synthetic_documents(8, seed=5)
+    a, b, c = (d.document.doc_id for d in docs[:3])
+    store = LocalStore(tmp_path / "index", merge_factor=2, min_merge=1)
+    backend = store.create(ChangeSet(add=docs[:1], state=STATE))
+    backend = backend.apply(ChangeSet(add=[docs[1]], copies={b: (a,), a: (b,)}))
+    backend = backend.apply(ChangeSet(add=[docs[2]], copies={c: (a, b)}))
+    assert backend.copies(a) == (b, c) and backend.copies(b) == (a, c) and backend.copies(c) == (a, b)
+    for d in docs[3:]:  # merges rewrite the segments; passage ids, and so the links, stay
+        backend = backend.apply(ChangeSet(add=[d]))
+    assert backend.copies(a) == (b, c) and backend.copies(c) == (a, b)
+    reopened = store.open()
+    assert reopened is not None and reopened.copies(b) == (a, c)
+    assert not (reopened.version / "links.json").exists()
+    backend = backend.apply(ChangeSet(add=[docs[1]]))  # b replaced, found to be no copy any more
+    assert backend.copies(a) == (c,) and backend.copies(b) == () and backend.copies(c) == (a,)
+    backend = backend.apply(ChangeSet(remove={c}))
+    assert backend.copies(a) == () and backend.copies(c) == ()
+    assert backend.state["counts"]["linked_copies"] == 0
+
+
+def test_build_lookups_see_only_live_articles(tmp_path: Path) -> None:
+    """What a refresh asks one article at a time (by id, text hash, raw hash, source file, sketch
+    anchor) agrees with the archive-wide fingerprints, before and after a removal."""
+    from dataclasses import replace
+
+    from ammtc_qa.testing.backend import synthetic_documents
+
+    docs = [replace(d, raw_sha=f"{i + 1:064x}", anchors=(i, 1000 + i)) for i, d in enumerate(synthetic_documents(6))]
+    backend = LocalStore(tmp_path / "index", min_merge=1000).create(ChangeSet(add=docs[:4], state=STATE))
+    backend = backend.apply(ChangeSet(add=docs[4:]))
+    fps = backend.fingerprints()
+    assert sorted(fps) == sorted(d.document.doc_id for d in docs) == sorted(backend.by_doc)
+    for d in docs:
+        doc_id = d.document.doc_id
+        assert backend.has(doc_id) and backend.fingerprint(doc_id) == fps[doc_id]
+        assert backend.docs_with_text(d.text_sha) == [doc_id] and backend.docs_with_raw(d.raw_sha) == [doc_id]
+        assert backend.docs_from_file(d.document.source) == [doc_id]
+        assert backend.docs_with_anchors([d.anchors[1]]) == [doc_id]
+    gone = docs[4].document.doc_id
+    after = backend.apply(ChangeSet(remove={gone}))
+    assert not after.has(gone) and after.fingerprint(gone) is None and gone not in after.by_doc
+    assert after.docs_with_text(docs[4].text_sha) == [] and after.docs_from_file(docs[4].document.source) == []
+    assert len(after.by_doc) == 5 and after.state["counts"]["documents"] == 5
+    assert backend.has(gone)  # the older version still sees it (snapshot)

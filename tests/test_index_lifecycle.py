@@ -256,6 +256,33 @@ def test_changed_settings_or_model_make_the_index_stale(built: tuple[Path, Path]
         ammtc_qa.load(corpus, index, rebuild="never", model="/some/other/model")
 
 
+def test_an_index_of_the_previous_store_format_is_refused_clearly_and_rebuilt_without_embedding(
+        built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Format 2 kept per-article tables in each version; format 3 keeps them in the segments. An
+    old index is named as such by rebuild="never", and rebuilt by "auto" from the corpus with the
+    old index's vectors (keyed by model and text): nothing is embedded again."""
+    corpus, index = built
+    before = ammtc_qa.load(corpus, index, rebuild="never")
+    answer = before.ask("How many workers were rescued from the scam compound?")
+    manifest_path = index / current(index) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format"] = 2
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexUnavailableError, match="index format 2 is not 3"):
+        ammtc_qa.load(corpus, index, rebuild="never")
+
+    def no_model(self: Embedder, texts: list[str], **kw: object) -> np.ndarray:
+        raise AssertionError(f"embedded {len(texts)} texts again")
+
+    monkeypatch.setattr(Embedder, "encode", no_model)
+    qa = ammtc_qa.load(corpus, index)
+    assert qa.info()["embedding"]["embedded"] == 0 and qa.info()["embedding"]["cached"] > 0
+    monkeypatch.undo()  # the question is encoded
+    again = qa.ask("How many workers were rescued from the scam compound?")
+    assert [(p.doc_id, p.start) for p in again.passages] == [(p.doc_id, p.start) for p in answer.passages]
+    assert json.loads((index / current(index) / "manifest.json").read_text(encoding="utf-8"))["format"] == 3
+
+
 def test_missing_index_with_never_is_unavailable(make_corpus, tmp_path: Path) -> None:  # noqa: ANN001
     with pytest.raises(IndexUnavailableError, match="no index in"):
         ammtc_qa.load(make_corpus(), tmp_path / "nothing-here", rebuild="never")

@@ -15,6 +15,7 @@ import pytest
 import ammtc_qa
 import ammtc_qa.input.ingest
 from ammtc_qa import CorpusError, CorpusWarning
+from ammtc_qa.backends.local.backend import LocalStore
 from ammtc_qa.cli import main
 from ammtc_qa.input.ingest import CORPUS_LOCK
 from conftest import ARTICLES, EXTRA_ARTICLE
@@ -269,8 +270,11 @@ def test_a_syndicated_copy_is_kept_and_linked(qa: ammtc_qa.QA) -> None:
     assert [d.doc_id for d in qa.copies("story")] == ["wire-story"]
     assert [d.doc_id for d in qa.copies("wire-story")] == ["story"]
     assert qa.copies("melaka") == []
-    links = json.loads((qa.version / "links.json").read_text(encoding="utf-8"))  # stored with the version
-    assert links["story"] == ["wire-story"] and links["wire-story"] == ["story"]
+    # stored once, with the segment of the later article (no per-version links table), and read back
+    assert not (qa.version / "links.json").exists()
+    reopened = LocalStore(qa.index_dir).open()
+    assert reopened is not None
+    assert reopened.copies("story") == ("wire-story",) and reopened.copies("wire-story") == ("story",)
     from ammtc_qa.input.duplicates import shingles
 
     for question in ("How are victims lured into scam compounds?", "What did the police chiefs agree in Bangkok?"):

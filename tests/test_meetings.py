@@ -284,3 +284,14 @@ def test_profile_is_fast() -> None:
         for text in texts:
             profile_article(None, text)
     assert time.perf_counter() - began < 2.0
+
+
+def test_a_meeting_token_of_a_key_the_recogniser_only_finds_in_context() -> None:
+    """``find_meetings`` may return a key of a series it found only in context ("Scottish
+    Parliament 4" in a squad-dev article); indexing such a text must not fail on it."""
+    from ammtc_qa.text.meetings import meeting_token
+
+    assert meeting_token("Scottish Parliament 4") == "scottish_parliament_4"
+    assert meeting_token("AMMTC 7") == "ammtc_7"
+    with pytest.raises(ValueError, match="not a meeting reference"):
+        meeting_token("hello")

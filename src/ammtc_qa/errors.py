@@ -56,6 +56,11 @@ class IndexCorruptError(IndexUnavailableError):
     or replaced by something else, e.g. a pickle)."""
 
 
+class IndexFormatError(IndexCorruptError):
+    """An index written in another on-disk format (by another ammtc-qa version): not damaged, but
+    not readable as it is. ``load(rebuild="auto")`` rebuilds it, reusing the vectors it holds."""
+
+
 class FilterError(InvalidInputError):
     """A filter names an unknown field or holds a value of the wrong kind (a bad date...)."""
 

@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from .errors import (
     AmmtcQaError,
     CorpusError,
     IndexCorruptError,
+    IndexFormatError,
     IndexUnavailableError,
     InvalidInputError,
     InvalidTypeError,
@@ -213,7 +214,9 @@ class QA:
                                 self.index_settings,
                                 force=force, strict=strict, progress=self.progress)
         self.stale = None
-        self._switch(backend)
+        version = getattr(backend, "version", None)
+        if version is None or version != getattr(self.backend, "version", None):
+            self._switch(backend)  # a version unchanged keeps its ranker (whose tables cost O(archive))
 
     def _change(self, make_plan: Any) -> IngestReport:
         corpus = self._corpus()
@@ -293,26 +296,69 @@ def _annotated(answer: Answer, backend: WritableBackend, settings: SearchSetting
 
 
 class _DocsView(Mapping[str, Document]):
-    """The indexed documents by id, read on demand (what ingest plans check new items against)."""
+    """The indexed documents by id, read on demand (what ingest plans check new items against).
+    Membership and text hashes are looked up in the store when it can (the local store's segment
+    tables), so planning one article does not list the archive."""
 
     def __init__(self, backend: WritableBackend) -> None:
         self._backend = backend
-        self._ids = {m.doc_id for m in backend.doc_meta()}
+        self._fast = all(hasattr(backend, m) for m in ("has", "docs_with_text"))
+        self._ids: set[str] | None = None
+
+    def _all(self) -> set[str]:
+        if self._ids is None:
+            self._ids = {m.doc_id for m in self._backend.doc_meta()}
+        return self._ids
 
     def __getitem__(self, doc_id: str) -> Document:
         return self._backend.document(doc_id)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._ids
+        if self._fast:
+            return isinstance(doc_id, str) and bool(self._backend.has(doc_id))  # type: ignore[attr-defined]
+        return doc_id in self._all()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
+        return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return int(self._backend.state["counts"]["documents"])
 
-    def text_hashes(self) -> dict[str, str]:
+    def text_hashes(self) -> MutableMapping[str, str]:
+        if self._fast:
+            return _TextHashes(self._backend)
         return {fp.text_sha: d for d, fp in self._backend.fingerprints().items()}
+
+
+class _TextHashes(MutableMapping[str, str]):
+    """text sha256 -> doc id: what the plan adds, over the store's own lookup."""
+
+    def __init__(self, backend: WritableBackend) -> None:
+        self._backend = backend
+        self._new: dict[str, str] = {}
+
+    def __getitem__(self, sha: str) -> str:
+        if sha in self._new:
+            return self._new[sha]
+        found = self._backend.docs_with_text(sha)  # type: ignore[attr-defined]
+        if not found:
+            raise KeyError(sha)
+        return str(found[0])
+
+    def __contains__(self, sha: object) -> bool:
+        return isinstance(sha, str) and (sha in self._new or bool(self._backend.docs_with_text(sha)))  # type: ignore[attr-defined]
+
+    def __setitem__(self, sha: str, doc_id: str) -> None:
+        self._new[sha] = doc_id
+
+    def __delitem__(self, sha: str) -> None:
+        del self._new[sha]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._new)
+
+    def __len__(self) -> int:
+        return len(self._new)
 
 
 def _canonical_meetings(where: Filter | None) -> Filter | None:
@@ -520,6 +566,10 @@ def _try_load(store: Store, corpus_path: Path, settings: IndexSettings, raise_co
               vector_kind: str | None = None) -> tuple[WritableBackend | None, list[str]]:
     try:
         live = store.open()
+    except IndexFormatError as exc:  # not damaged: a rebuild may reuse its vectors
+        if raise_corrupt:
+            raise
+        return None, [f"index is of another format ({exc})"]
     except IndexCorruptError as exc:
         if raise_corrupt:
             raise

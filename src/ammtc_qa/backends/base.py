@@ -111,7 +111,9 @@ class ChangeSet:
     add: list[IndexedDocument] = field(default_factory=list)
     remove: set[str] = field(default_factory=set)
     copies: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Near-copy links to set (an empty tuple clears a document's links)."""
+    """Near-copy links to set (an empty tuple clears a document's links). Links are symmetric and
+    end with either article; a store may keep only the added articles' entries (the local store
+    writes them with the new segment, and the others follow from them and from its tombstones)."""
     state: dict[str, Any] = field(default_factory=dict)
     """Build facts stored with the version (settings, model, corpus stamps, skipped files...)."""
 

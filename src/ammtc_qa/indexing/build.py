@@ -23,7 +23,7 @@ import hashlib
 import logging
 import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from typing import Any
 from .._version import __version__
 from ..backends.base import ChangeSet, IndexedDocument, IndexedPassage, Store, WritableBackend
 from ..backends.local.backend import FORMAT
+from ..backends.local.segment import source_file
 from ..errors import CorpusWarning, IndexUnavailableError
 from ..input import cleaning, duplicates, html, jsonl
 from ..input import corpus as corpus_mod
@@ -202,93 +203,102 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
     if base is not None and not changes:
         return base
     old_meta = MetadataTree(state.get("metadata") or {})
-    fingerprints = base.fingerprints() if base is not None else {}
-    by_source: dict[str, list[str]] = defaultdict(list)
-    source_of: dict[str, str] = {}
-    raw_of: dict[str, str] = {}
-    if base is not None:
-        for m in base.doc_meta():
-            by_source[_file_of(m.source)].append(m.doc_id)
-            source_of[m.doc_id] = m.source
-        raw_of = {d: fp.raw_sha for d, fp in fingerprints.items() if fp.raw_sha}
+    facts = _Lookups.of(base)
     # metadata that changed: the files whose fields it changes are read again (with their records)
     new_meta = read_metadata(corpus_dir) if base is not None else MetadataTree()
-    meta_files = old_meta.files_affected(new_meta, list(by_source))
-    meta_ids = old_meta.ids_affected(new_meta)
+    meta_files: set[str] = set()
+    meta_ids: set[str] = set()
+    if base is not None and old_meta.raw != new_meta.raw:  # rare: may look at every document
+        meta_files = old_meta.files_affected(new_meta, facts.source_files())
+        meta_ids = old_meta.ids_affected(new_meta)
     if base is None:
         only = None
     else:
         files = set(changes.files) | meta_files
-        for rel, ids in by_source.items():
-            if meta_ids & {rel, rel.rsplit(".", 1)[0], *ids}:
-                files.add(rel)
+        if meta_ids:
+            for rel, ids in facts.by_source().items():
+                if meta_ids & {rel, rel.rsplit(".", 1)[0], *ids}:
+                    files.add(rel)
         # a file skipped because another held its doc id is read again once that other file changed or went
         touched = files | set(changes.removed)
         for rel, messages in (state.get("skipped_by_file") or {}).items():
             if any(_id_holder(m) in touched for m in messages):
                 files.add(rel)
         only = files
-    by_raw = {sha: d for d, sha in raw_of.items()}
+    source_of: dict[str, str] = {}
+
+    def source(doc_id: str) -> str:
+        if doc_id not in source_of:
+            source_of[doc_id] = facts.source(doc_id) or ""
+        return source_of[doc_id]
 
     def reuse(sha: str) -> Document | None:
-        doc_id = by_raw.get(sha)
-        if doc_id is None or doc_id in meta_ids or base is None or _file_of(source_of.get(doc_id, "")) in meta_files:
+        if base is None:
             return None
-        return base.document(doc_id)
+        for doc_id in facts.docs_with_raw(sha):
+            if doc_id in meta_ids or source_file(source(doc_id)) in meta_files:
+                continue
+            return base.document(doc_id)
+        return None
 
-    corpus = read_corpus(corpus_dir, strict=strict, only=only, known_ids=fingerprints, reuse=reuse,
+    corpus = read_corpus(corpus_dir, strict=strict, only=only, known_ids=facts, reuse=reuse,
                          progress=progress, settings=settings)
     # what was read is stamped from the bytes read (a file gone before it was read is not stamped)
     read_files = set(only) if only is not None else {f for f in changes.stamps if not is_metadata_file(f)}
     stamps = {**{k: v for k, v in changes.stamps.items() if k not in read_files and not is_metadata_file(k)},
               **corpus.stamps}
     # documents of files that are gone or were read again, unless read back unchanged
-    candidates_gone = {d for rel in set(changes.removed) | read_files for d in by_source.get(rel, [])}
+    candidates_gone = {d for rel in set(changes.removed) | read_files for d in facts.docs_from_file(rel)}
     skipped = {k: v for k, v in (state.get("skipped_by_file") or {}).items()
                if k not in read_files and k not in changes.removed}
-    for source, message in corpus.skipped:
-        skipped.setdefault(_file_of(source), []).append(message)
-    kept_ids = set(fingerprints) - candidates_gone
-    live_hash = {fingerprints[d].text_sha: d for d in kept_ids}
-    new_docs: list[Document] = []
+    for source_name, message in corpus.skipped:
+        skipped.setdefault(source_file(source_name), []).append(message)
     unchanged: set[str] = set()
+
+    def kept(doc_id: str) -> bool:
+        """Live in ``base`` and staying: not in a file read again, or read back unchanged."""
+        return doc_id in unchanged or (doc_id not in candidates_gone and facts.has(doc_id))
+
+    new_docs: list[Document] = []
     for doc in corpus.documents:
-        if doc.doc_id in kept_ids:
-            message = f"{doc.source}: doc id {doc.doc_id!r}{ID_TAKEN}{source_of.get(doc.doc_id, '?')}"
-            skipped.setdefault(_file_of(doc.source), []).append(message)
+        if kept(doc.doc_id):
+            message = f"{doc.source}: doc id {doc.doc_id!r}{ID_TAKEN}{source(doc.doc_id) or '?'}"
+            skipped.setdefault(source_file(doc.source), []).append(message)
             warnings.warn(f"{message}; skipped", CorpusWarning, stacklevel=3)
             continue
         source_of[doc.doc_id] = doc.source
         if base is not None and doc.doc_id in candidates_gone and _same_document(base, doc):
             unchanged.add(doc.doc_id)
-            kept_ids.add(doc.doc_id)
-            live_hash.setdefault(fingerprints[doc.doc_id].text_sha, doc.doc_id)
             continue
         new_docs.append(doc)
     # exact duplicates: the article already indexed keeps its id, else the first in corpus order
     added: list[Document] = []
+    added_hash: dict[str, str] = {}
     for doc in new_docs:
         h = text_hash(doc.text)
-        if h in live_hash:
-            kept = live_hash[h]
-            message = f"{doc.source}: same text as {source_of.get(kept, kept)} (doc id {kept!r}); kept once"
-            skipped.setdefault(_file_of(doc.source), []).append(message)
+        same = added_hash.get(h) or next((d for d in facts.docs_with_text(h) if kept(d)), None)
+        if same is not None:
+            message = f"{doc.source}: same text as {source_of.get(same) or source(same) or same} " \
+                      f"(doc id {same!r}); kept once"
+            skipped.setdefault(source_file(doc.source), []).append(message)
             warnings.warn(message, CorpusWarning, stacklevel=3)
             continue
-        live_hash[h] = doc.doc_id
+        added_hash[h] = doc.doc_id
         added.append(doc)
     remove = candidates_gone - unchanged
     if base is None and not added:
         raise IndexUnavailableError(f"{corpus_dir}: no usable article to index "
                                     f"({sum(len(v) for v in skipped.values())} problem(s) while reading)")
-    if base is not None and len(kept_ids - remove) + len(added) == 0:
+    if base is not None and facts.count() - len(remove) + len(added) == 0:
         raise IndexUnavailableError(f"{corpus_dir}: no usable article left to index; the index is unchanged")
-    copies = _links(base, added, kept_ids - remove, remove)
-    replaced = [d for d in {doc.doc_id for doc in added} if d in fingerprints]
+    copies = _links(base, facts, added, lambda d: kept(d) and d not in remove, remove)
+    replaced = [d for d in {doc.doc_id for doc in added} if facts.has(d)]
     previous = None
     if base is not None and not force and replaced:
         keys, vecs = base.embedded(replaced)
         previous = VectorTable(keys, vecs) if len(keys) else None
+    elif base is None and not force:
+        previous = _stored_vectors(store, embedder.dim)
     journal = Journal(store.work_dir, embedder.dim)
     indexed, stats = index_documents(added, embedder, settings, journal, previous=previous, resume=not force,
                                      progress=progress)
@@ -304,19 +314,114 @@ def _refresh(corpus_dir: Path, store: Store, base: WritableBackend | None, embed
     return backend
 
 
-def _is_line(source: str) -> bool:
-    head, _, tail = source.rpartition(":")
-    return bool(head) and tail.isdigit()
+def _stored_vectors(store: Store, dim: int) -> VectorTable | None:
+    """The vectors of the index a full rebuild replaces (another format, other code or settings),
+    when the store can read them: texts embedded the same way are not embedded again."""
+    read = getattr(store, "stored_vectors", None)
+    if read is None:
+        return None
+    try:
+        found = read(dim)
+    except IndexUnavailableError:
+        return None
+    if found is None or not len(found[0]):
+        return None
+    log.info("rebuild: %d vectors of the previous index can be reused", len(found[0]))
+    return VectorTable(*found)
 
 
 def _id_holder(message: str) -> str | None:
     """The file holding the doc id a skipped document wanted, from its skip message (None for other skips)."""
     head, sep, holder = message.rpartition(ID_TAKEN)
-    return _file_of(holder) if sep and " doc id " in head else None
+    return source_file(holder) if sep and " doc id " in head else None
 
 
-def _file_of(source: str) -> str:
-    return source.rsplit(":", 1)[0] if _is_line(source) else source
+class _Lookups:
+    """What a refresh asks of the live version, one article at a time. A backend with lookups
+    (``docs_with_text`` ...: the local store's segment tables) answers without archive-wide
+    tables; another is read once into dicts (O(archive) per refresh)."""
+
+    def __init__(self, base: WritableBackend | None) -> None:
+        self.base = base
+        self._fps: dict[str, Any] | None = None
+        self._by_source: dict[str, list[str]] | None = None
+        self._sources: dict[str, str] | None = None
+        self.fast = base is not None and all(hasattr(base, m) for m in _LOOKUP_METHODS)
+
+    @classmethod
+    def of(cls, base: WritableBackend | None) -> _Lookups:
+        return cls(base)
+
+    def _dicts(self) -> None:
+        if self._fps is None:
+            base = self.base
+            self._fps = base.fingerprints() if base is not None else {}
+            self._by_source = defaultdict(list)
+            self._sources = {}
+            for m in base.doc_meta() if base is not None else ():
+                self._by_source[source_file(m.source)].append(m.doc_id)
+                self._sources[m.doc_id] = m.source
+
+    def has(self, doc_id: str) -> bool:
+        if self.fast:
+            return bool(self.base.has(doc_id))  # type: ignore[union-attr]
+        self._dicts()
+        return doc_id in self._fps  # type: ignore[operator]
+
+    __contains__ = has  # read_corpus asks ``doc_id in known_ids``
+
+    def __iter__(self) -> Any:
+        if self.base is None:
+            return iter(())
+        return iter(m.doc_id for m in self.base.doc_meta())
+
+    def count(self) -> int:
+        return int(self.base.state["counts"]["documents"]) if self.base is not None else 0
+
+    __len__ = count
+
+    def source(self, doc_id: str) -> str | None:
+        if self.fast:
+            return self.base.source(doc_id)  # type: ignore[union-attr, no-any-return]
+        self._dicts()
+        return self._sources.get(doc_id)  # type: ignore[union-attr]
+
+    def docs_from_file(self, rel: str) -> list[str]:
+        if self.fast:
+            return list(self.base.docs_from_file(rel))  # type: ignore[union-attr]
+        self._dicts()
+        return list(self._by_source.get(rel, []))  # type: ignore[union-attr]
+
+    def docs_with_raw(self, sha: str) -> list[str]:
+        if not sha:
+            return []
+        if self.fast:
+            return list(self.base.docs_with_raw(sha))  # type: ignore[union-attr]
+        self._dicts()
+        return [d for d, fp in self._fps.items() if fp.raw_sha == sha]  # type: ignore[union-attr]
+
+    def docs_with_text(self, sha: str) -> list[str]:
+        if self.fast:
+            return list(self.base.docs_with_text(sha))  # type: ignore[union-attr]
+        self._dicts()
+        return [d for d, fp in self._fps.items() if fp.text_sha == sha]  # type: ignore[union-attr]
+
+    def docs_with_anchors(self, anchors: set[int]) -> list[str]:
+        if self.fast:
+            return list(self.base.docs_with_anchors(sorted(anchors)))  # type: ignore[union-attr]
+        self._dicts()
+        return [d for d, fp in self._fps.items() if anchors.intersection(fp.anchors)]  # type: ignore[union-attr]
+
+    def by_source(self) -> dict[str, list[str]]:
+        self._dicts()
+        return self._by_source  # type: ignore[return-value]
+
+    def source_files(self) -> list[str]:
+        self._dicts()
+        return list(self._by_source)  # type: ignore[arg-type]
+
+
+_LOOKUP_METHODS = ("has", "source", "docs_from_file", "docs_with_raw", "docs_with_text", "docs_with_anchors")
 
 
 def _same_document(base: WritableBackend, doc: Document) -> bool:
@@ -326,23 +431,22 @@ def _same_document(base: WritableBackend, doc: Document) -> bool:
         return False
 
 
-def _links(base: WritableBackend | None, added: Sequence[Document], kept: set[str], removed: set[str]
-           ) -> dict[str, tuple[str, ...]]:
+def _links(base: WritableBackend | None, facts: _Lookups, added: Sequence[Document], kept: Callable[[str], bool],
+           removed: set[str]) -> dict[str, tuple[str, ...]]:
     """Near-copy links to set: between new articles, and between new and kept ones that share a
     sketch anchor (``duplicates``); links to removed articles are dropped."""
     out: dict[str, tuple[str, ...]] = {}
     kept_docs: list[Document] = []
     if base is not None and added:
         anchors = {int(a) for doc in added for a in shingles(doc.text)[:ANCHORS].tolist()}
-        fps = base.fingerprints()
-        kept_docs = [base.document(d) for d in kept if anchors.intersection(fps[d].anchors)]
+        kept_docs = [base.document(d) for d in sorted(set(facts.docs_with_anchors(anchors))) if kept(d)]
     found = near_copies([*added, *kept_docs])
     new_ids = {d.doc_id for d in added}
     if base is not None:
         # links are symmetric: only articles linked to a removed or replaced one, or found linked to
         # a new one, can change (looping over every kept article cost O(archive) per change)
         touched = {c for r in removed | new_ids for c in _copies(base, r)} | set(found)
-        for d in sorted(touched & kept):
+        for d in sorted(d for d in touched if kept(d)):
             old = base.copies(d)
             now = tuple(sorted({c for c in old if c not in removed and c not in new_ids}
                                | {c for c in found.get(d, ()) if c in new_ids}))

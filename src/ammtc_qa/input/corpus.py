@@ -657,6 +657,24 @@ def _western_guess(data: bytes) -> str | None:
     return "cp1252"
 
 
+class _AnyOf(Collection[str]):
+    """Membership in either collection, without copying them (``known_ids`` may be a store's
+    lookup over a whole archive)."""
+
+    def __init__(self, *parts: Collection[str]) -> None:
+        self.parts = parts
+
+    def __contains__(self, item: object) -> bool:
+        return any(item in p for p in self.parts)
+
+    def __iter__(self) -> Iterator[str]:
+        for p in self.parts:
+            yield from p
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+
 def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False, only: Collection[str] | None = None,
                 known_ids: Collection[str] = (), reuse: Reuse | None = None, progress: bool = False,
                 settings: IndexSettings | None = None) -> Corpus:
@@ -720,7 +738,7 @@ def read_corpus(folder: str | os.PathLike[str], *, strict: bool = False, only: C
             seen_ids[doc.doc_id] = doc.source
             raw_sha[doc.doc_id] = by_source.get(doc.source, "")
             documents.append(doc)
-    for message in metadata.unused([rel for rel, _ in listing], set(known_ids) | set(seen_ids)):
+    for message in metadata.unused([rel for rel, _ in listing], _AnyOf(known_ids, seen_ids)):
         problem(str(root / message), "its fields are not used")
     if problems:
         raise CorpusError(f"{len(problems)} bad corpus file(s) or line(s) in {root}; with strict nothing is "

@@ -15,6 +15,7 @@ from scratch over the live passages, the simplest implementation that is obvious
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -66,7 +67,7 @@ def synthetic_documents(n_docs: int, *, seed: int = 0, dim: int = 16, prefix: st
         doc = Document(doc_id=f"{prefix}{d}", text=text, title=f"Title {d}", date=date,
                        publisher=pick.choice(PUBLISHERS), language=pick.choice(["en", "vi"]), source=f"{prefix}{d}.txt",
                        meetings=MeetingProfile(mentioned[0] if mentioned else None, mentioned, (), None))
-        out.append(IndexedDocument(doc, tuple(passages), text_sha=f"sha-{prefix}{d}"))
+        out.append(IndexedDocument(doc, tuple(passages), text_sha=hashlib.sha256(text.encode()).hexdigest()))
     return out
 
 

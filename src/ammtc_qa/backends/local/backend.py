@@ -5,13 +5,17 @@ Layout::
     index/
       CURRENT                 name of the live version folder (replaced atomically)
       v-<time>-<id>/          one version: manifest.json (the segments it uses, with the sha256
-                              of each segment's manifest), tombstones.npy, links.json, state.json
+                              of each segment's manifest), tombstones.npy, state.json (the build
+                              state: settings, model, corpus file stamps; nothing per article)
       segments/s-<seq>-<id>/  immutable segments (see ``segment``), shared by versions
       .build.lock             the writer lock (see ``store.writer_lock``)
 
 A change writes one small segment with the new articles, tombstones the passages of removed
 or replaced ones, and commits a new version folder that lists the old segments plus the new
-one: its cost is that of the change, not of the archive. Segments are merged in the
+one: its cost is that of the change, not of the archive. What a build knows of each article
+(text and raw hashes, near-copy sketch and links) is written once with its segment and looked
+up in sorted tables there (``segment.Facts``), so a version holds no per-article table that a
+change would read and write whole. Segments are merged in the
 background of later changes by a base-``merge_factor`` counter (``merge_factor`` consecutive
 segments of one size class become one of the next), so each passage is rewritten
 O(log archive) times and a search visits O(log archive) segments. Readers open one version
@@ -22,7 +26,6 @@ already mapped them keeps reading them).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import math
 import os
@@ -38,13 +41,15 @@ from typing import Any
 import numpy as np
 
 from ..._version import __version__
-from ...errors import IndexCorruptError, UnknownDocumentError
+from ...errors import IndexCorruptError, IndexFormatError, UnknownDocumentError
 from ...input.document import Document
 from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
 from ..filters import DocMeta, Filter
 from .bm25 import Forward, corpus_stats, query_weights, scores_for, segment_scores
 from .segment import (
     SEGMENTS,
+    Facts,
+    Ragged,
     Segment,
     SegmentData,
     _json,
@@ -52,13 +57,16 @@ from .segment import (
     concat,
     remove_unreferenced,
     segment_digest,
+    sha_bytes,
     write_segment,
 )
-from .store import VersionWriter, current_version, read_live, read_manifest, verify, writer_lock
+from .store import VersionWriter, current_version, file_sha256, read_live, read_manifest, verify, writer_lock
 from .vectors import EXACT_ALLOWED_LIMIT, is_stale_kind
 
-FORMAT = 2
-"""On-disk layout of the local store; an index of another format is rebuilt."""
+FORMAT = 3
+"""On-disk layout of the local store; an index of another format is rebuilt (its vectors are
+reused: ``stored_vectors``). 3: per-article build facts and near-copy links in the segments
+(``facts/``), no ``links.json`` in versions."""
 VERIFY_BYTES = 256 << 20
 """``verify="auto"``: segments whose files add up to more than this are checked for shape and
 size at open, and by checksum only with ``verify="full"`` (hashing gigabytes at every open
@@ -104,6 +112,14 @@ class LocalStore:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         return writer_lock(self.index_dir, timeout=timeout)
 
+    def stored_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(cache keys, float16 vectors)`` of every text the live version embedded, read from its
+        segments whatever their format (the key and vector files have not changed since format 2),
+        for a rebuild to reuse: a vector is keyed by model and embedded text, so a rebuild because
+        the code or the store format changed re-embeds only the texts that changed. None when the
+        folder holds no readable index; a segment whose files fail their checksums is not used."""
+        return read_live(self.index_dir, lambda version: _stored_vectors(self.index_dir, version, dim))
+
 
 class LocalBackend:
     """One version of a local index. Read-only and thread-safe; ``apply`` returns a new one."""
@@ -111,15 +127,13 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, index_dir: Path, version: Path, manifest: dict[str, Any], segments: list[Segment],
-                 tombstones: np.ndarray, links: dict[str, tuple[str, ...]], state: dict[str, Any],
-                 options: LocalOptions | None = None) -> None:
+                 tombstones: np.ndarray, state: dict[str, Any], options: LocalOptions | None = None) -> None:
         self.options = options or LocalOptions()
         self.index_dir = index_dir
         self.version = version
         self.manifest = manifest
         self.segments = segments
         self.tombstones = tombstones
-        self.links = links
         self._state = state
         settings = state.get("settings", {})
         self.k1 = float(settings.get("bm25_k1", 0.9))
@@ -130,18 +144,16 @@ class LocalBackend:
         self._dead_rows = [np.flatnonzero(~m) for m in self.live]
         self.stats = corpus_stats([s.postings for s in segments], self._dead_rows, self.k1, self.b)
         self._first_pid = np.array([int(s.pids[0]) if len(s) else 0 for s in segments], dtype=np.int64)
-        self.by_doc: dict[str, tuple[int, int]] = {}
-        for i, s in enumerate(segments):  # documents whose first passage is live
-            if not len(s):
-                continue
+        self.doc_live = []  # per segment: documents whose first passage is live
+        for i, s in enumerate(segments):
             bounds = s.passage_bounds
             first = bounds[:-1]
-            rows = np.flatnonzero((bounds[1:] > first) & self.live[i][np.minimum(first, len(s) - 1)])
-            doc_ids = s.doc_ids
-            at = rows.tolist()
-            self.by_doc.update(zip([doc_ids[r] for r in at], zip(itertools.repeat(i), at), strict=False))
+            self.doc_live.append((bounds[1:] > first) & self.live[i][np.minimum(first, max(len(s) - 1, 0))]
+                                 if len(s) else np.zeros(len(s.meta), dtype=bool))
+        self.by_doc = _DocIndex(self)
         self._columns = [_columns(s) for s in segments]
         self.document = lru_cache(maxsize=DOC_CACHE)(self._document)  # type: ignore[method-assign]
+        self.copies = lru_cache(maxsize=DOC_CACHE)(self._copies)  # type: ignore[method-assign]
         self._masks: OrderedDict[tuple[int, Filter], np.ndarray] = OrderedDict()
         self._counts: dict[str, int] | None = None
 
@@ -157,8 +169,10 @@ class LocalBackend:
                       options: LocalOptions | None = None) -> LocalBackend:
         manifest = read_manifest(version)
         if manifest.get("format") != FORMAT or not isinstance(manifest.get("segments"), list):
-            raise IndexCorruptError(f"{version / 'manifest.json'}: index format {manifest.get('format')!r} "
-                                    f"is not {FORMAT}; rebuild")
+            raise IndexFormatError(f"{version / 'manifest.json'}: index format {manifest.get('format')!r} "
+                                    f"is not {FORMAT} (written by another ammtc-qa version); rebuild it "
+                                    "(`ammtc-qa index`, or load() with rebuild='auto'): the rebuild reuses its "
+                                    "vectors, so only texts that changed are embedded again")
         if verify_files:
             verify(version, manifest)
         segments = []
@@ -180,19 +194,15 @@ class LocalBackend:
                 raise IndexCorruptError(f"{folder}: {len(segment)} passages, the version lists {entry.get('passages')}")
             segments.append(segment)
         tombstones = _read(version / "tombstones.npy", lambda p: np.load(p, allow_pickle=False))
-        raw_links = _read(version / "links.json", _json)
         state = _read(version / "state.json", _json)
         if tombstones.dtype != np.int64 or tombstones.ndim != 1:
             raise IndexCorruptError(f"{version / 'tombstones.npy'}: not a list of passage ids")
-        if not isinstance(raw_links, dict) or not all(isinstance(v, list) for v in raw_links.values()):
-            raise IndexCorruptError(f"{version / 'links.json'}: not a table of near copies")
         if not isinstance(state, dict):
             raise IndexCorruptError(f"{version / 'state.json'}: not a build state")
-        links = {str(k): tuple(map(str, v)) for k, v in raw_links.items()}
         dims = {s.dim for s in segments}
         if len(dims) > 1:
             raise IndexCorruptError(f"{version}: segments of different vector widths {sorted(dims)}")
-        return cls(index_dir, version, manifest, segments, tombstones, links, state, options)
+        return cls(index_dir, version, manifest, segments, tombstones, state, options)
 
     # -- Backend: facts ----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -204,11 +214,11 @@ class LocalBackend:
 
     @property
     def state(self) -> Mapping[str, Any]:
-        if self._counts is None:  # a version never changes: counted once (linked_copies is O(archive))
-            self._counts = {"documents": len(self.by_doc), "chunks": len(self), "segments": len(self.segments),
-                            "sentences": sum(int(s.sentence_bounds[-1]) for s in self.segments),
-                            "linked_copies": sum(1 for d in self.links if self.copies(d))}
-        counts = dict(self._counts)
+        if self._counts is None:  # a version never changes: counted once
+            self._counts = _Counts(self, {"documents": len(self.by_doc), "chunks": len(self),
+                                          "segments": len(self.segments),
+                                          "sentences": sum(int(s.sentence_bounds[-1]) for s in self.segments)})
+        counts = self._counts
         return {**self._state, "counts": counts, "version": self.version.name,
                 "built_at": self.manifest.get("built_at"),
                 "vector_kind": ",".join(sorted({s.dense.kind for s in self.segments}))}
@@ -307,10 +317,96 @@ class LocalBackend:
             yield self.document(doc_id)
 
     def doc_meta(self) -> list[DocMeta]:
-        return [self.segments[i].meta[row] for i, row in self.by_doc.values()]
+        return [seg.meta[r] for seg, live in zip(self.segments, self.doc_live, strict=True)
+                for r in np.flatnonzero(live).tolist()]
 
     def copies(self, doc_id: str) -> tuple[str, ...]:
-        return tuple(c for c in self.links.get(doc_id, ()) if c in self.by_doc)
+        """Ids of the document's near copies (cached per version: ``_copies``)."""
+        return self._copies(doc_id)
+
+    def _copies(self, doc_id: str) -> tuple[str, ...]:
+        """Forward links written with the document, and links to it written with later ones
+        (each a first passage id, so a removed or replaced copy drops out by its tombstones)."""
+        where = self.by_doc.get(doc_id)
+        if where is None:
+            return ()
+        i, row = where
+        seg = self.segments[i]
+        out = {self._doc_of_first_pid(int(pid)) for pid in seg.facts.links.row(row).tolist()}
+        first = int(seg.pids[seg.passage_bounds[row]])
+        for j, other in enumerate(self.segments):
+            for r in other.rows_linking_to(first):
+                if self.doc_live[j][r]:
+                    out.add(other.doc_ids[r])
+        out.discard(None)
+        out.discard(doc_id)
+        return tuple(sorted(out))  # type: ignore[arg-type]
+
+    def _doc_of_first_pid(self, pid: int) -> str | None:
+        """The live document whose first passage is ``pid`` (None when it is gone)."""
+        i = int(np.searchsorted(self._first_pid, pid, side="right")) - 1
+        if i < 0:
+            return None
+        seg = self.segments[i]
+        row = int(np.searchsorted(seg.pids, pid))
+        if row >= len(seg) or int(seg.pids[row]) != pid:
+            return None
+        d = int(seg.doc_row[row])
+        if int(seg.passage_bounds[d]) != row or not self.doc_live[i][d]:
+            return None
+        return seg.doc_ids[d]
+
+    def first_pid(self, doc_id: str) -> int | None:
+        where = self.by_doc.get(doc_id)
+        if where is None:
+            return None
+        seg = self.segments[where[0]]
+        return int(seg.pids[seg.passage_bounds[where[1]]])
+
+    # -- build lookups: one article at a time, without archive-wide tables ----------------------
+    def has(self, doc_id: str) -> bool:
+        return self.by_doc.get(doc_id) is not None
+
+    def fingerprint(self, doc_id: str) -> Fingerprint | None:
+        where = self.by_doc.get(doc_id)
+        if where is None:
+            return None
+        seg, r = self.segments[where[0]], where[1]
+        return Fingerprint(seg.text_sha_hex(r), tuple(int(a) for a in seg.facts.anchors.row(r).tolist()),
+                           seg.raw_sha_hex(r))
+
+    def source(self, doc_id: str) -> str | None:
+        where = self.by_doc.get(doc_id)
+        return None if where is None else self.segments[where[0]].meta[where[1]].source
+
+    def docs_with_text(self, text_sha: str) -> list[str]:
+        """Live documents whose cleaned text has this sha256."""
+        return self._live_rows(lambda seg: seg.rows_with_sha("text", text_sha))
+
+    def docs_with_raw(self, raw_sha: str) -> list[str]:
+        """Live documents read from bytes with this sha256 (a file, or a ``.jsonl`` line)."""
+        return self._live_rows(lambda seg: seg.rows_with_sha("raw", raw_sha))
+
+    def docs_from_file(self, rel: str) -> list[str]:
+        """Live documents read from the corpus file ``rel``."""
+        return self._live_rows(lambda seg: seg.rows_of_file(rel))
+
+    def docs_with_anchors(self, anchors: Sequence[int]) -> list[str]:
+        """Live documents whose near-copy sketch shares an anchor with ``anchors``."""
+        keys = np.asarray(list(anchors), dtype=np.uint64)
+        return self._live_rows(lambda seg: sorted(set(seg.find("anchor", keys).tolist())))
+
+    def source_files(self) -> list[str]:
+        """Every corpus file a live document was read from (O(archive): for metadata changes)."""
+        from .segment import source_file
+
+        return sorted({source_file(m.source) for m in self.doc_meta()})
+
+    def _live_rows(self, rows_of: Any) -> list[str]:
+        out = []
+        for i, seg in enumerate(self.segments):
+            out.extend(seg.doc_ids[r] for r in rows_of(seg) if self.doc_live[i][r])
+        return out
 
     def passage_ids(self, doc_id: str) -> list[int]:
         i, row = self.by_doc[doc_id]
@@ -319,9 +415,14 @@ class LocalBackend:
 
     # -- for builds ----------------------------------------------------------------------------
     def fingerprints(self) -> dict[str, Fingerprint]:
-        segs = self.segments
-        return {d: Fingerprint(segs[i].text_sha[r], segs[i].anchors[r], segs[i].raw_sha[r])
-                for d, (i, r) in self.by_doc.items()}
+        """Every live document's ``Fingerprint`` (O(archive); a refresh uses the lookups above)."""
+        out = {}
+        for seg, live in zip(self.segments, self.doc_live, strict=True):
+            for r in np.flatnonzero(live).tolist():
+                out[seg.doc_ids[r]] = Fingerprint(seg.text_sha_hex(r),
+                                                  tuple(int(a) for a in seg.facts.anchors.row(r).tolist()),
+                                                  seg.raw_sha_hex(r))
+        return out
 
     def embedded(self, doc_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``(keys, float16 vectors)`` stored for these documents' passages and sentences: an
@@ -375,44 +476,109 @@ class LocalBackend:
         return mask
 
 
+_MISSING = object()
+
+
+class _DocIndex(Mapping[str, tuple[int, int]]):
+    """``doc id -> (segment, document row)`` of the live documents, looked up in each segment's
+    sorted doc-id table (newest segment first) instead of a dict built at every open."""
+
+    def __init__(self, backend: LocalBackend) -> None:
+        self._segments = backend.segments
+        self._live = backend.doc_live
+        self._len = int(sum(int(m.sum()) for m in backend.doc_live))
+        self._cache: dict[str, tuple[int, int] | None] = {}
+
+    def get(self, doc_id: str, default: Any = None) -> Any:  # type: ignore[override]
+        if not isinstance(doc_id, str):
+            return default
+        found = self._cache.get(doc_id, _MISSING)
+        if found is _MISSING:
+            found = self._find(doc_id)
+            if len(self._cache) >= DOC_CACHE * 4:  # a version never changes: a bounded memo is safe
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[doc_id] = found
+        return default if found is None else found
+
+    def _find(self, doc_id: str) -> tuple[int, int] | None:
+        for i in range(len(self._segments) - 1, -1, -1):
+            for r in self._segments[i].rows_of_doc(doc_id):
+                if self._live[i][r]:
+                    return i, r
+        return None
+
+    def __getitem__(self, doc_id: str) -> tuple[int, int]:
+        where = self.get(doc_id)
+        if where is None:
+            raise KeyError(doc_id)
+        return where  # type: ignore[no-any-return]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self.get(doc_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        for seg, live in zip(self._segments, self._live, strict=True):
+            for r in np.flatnonzero(live).tolist():
+                yield seg.doc_ids[r]
+
+    def __len__(self) -> int:
+        return self._len
+
+
+class _Counts(Mapping[str, int]):
+    """A version's counts; ``linked_copies`` (a pass over every document) only when read."""
+
+    def __init__(self, backend: LocalBackend, counts: dict[str, int]) -> None:
+        self._backend = weakref.ref(backend)
+        self._counts = counts
+
+    def __getitem__(self, key: str) -> int:
+        if key == "linked_copies" and key not in self._counts:
+            backend = self._backend()
+            self._counts[key] = sum(1 for d in backend.by_doc if backend.copies(d)) if backend else 0
+        return self._counts[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*[k for k in self._counts if k != "linked_copies"], "linked_copies"])
+
+    def __len__(self) -> int:
+        return len(self._counts) + ("linked_copies" not in self._counts)
+
+
 class _Columns:
-    """A segment's document metadata as arrays, to evaluate a ``Filter`` without a loop over rows."""
+    """Evaluates a ``Filter`` on a segment's memory-mapped columns (``segment.Columns``)."""
 
     def __init__(self, seg: Segment) -> None:
         self.n_docs = len(seg.meta)
         self.doc_row = seg.doc_row  # not the segment: _COLUMNS holds these and must not keep it alive
-        self.dates = np.array([m.date.toordinal() if m.date else -1 for m in seg.meta], dtype=np.int64)
-        self.publishers = np.array([(m.publisher or "").casefold() for m in seg.meta], dtype=object)
-        self.languages = np.array([(m.language or "").casefold() for m in seg.meta], dtype=object)
-        self.rows = {m.doc_id: r for r, m in enumerate(seg.meta)}
-        mentioning: dict[str, list[int]] = {}
-        for r, m in enumerate(seg.meta):
-            for key in m.meetings:
-                mentioning.setdefault(key, []).append(r)
-        self.mentioning = mentioning
+        self.cols = seg.columns
+        self.rows_of_doc = weakref.WeakMethod(seg.rows_of_doc)
 
     def passage_mask(self, f: Filter) -> np.ndarray:
         n = self.n_docs
+        c = self.cols
         docs = np.ones(n, dtype=bool)
         if f.doc_ids is not None:
             pick = np.zeros(n, dtype=bool)
-            pick[[self.rows[d] for d in f.doc_ids if d in self.rows]] = True
+            rows_of = self.rows_of_doc()
+            pick[[r for d in f.doc_ids for r in (rows_of(d) if rows_of else [])]] = True
             docs &= pick
         if f.meetings is not None:
             pick = np.zeros(n, dtype=bool)
             for key in f.meetings:
-                pick[self.mentioning.get(key, [])] = True
+                pick[c.mentioning(key)] = True
             docs &= pick
         if f.dated:
-            docs &= self.dates >= 0
+            dates = np.asarray(c.dates)
+            docs &= dates >= 0
             if f.since:
-                docs &= self.dates >= f.since.toordinal()
+                docs &= dates >= f.since.toordinal()
             if f.until:
-                docs &= self.dates <= f.until.toordinal()
+                docs &= dates <= f.until.toordinal()
         if f.publishers is not None:
-            docs &= np.isin(self.publishers, list(f.publishers))
+            docs &= np.isin(c.publisher, c.codes(c.publishers, f.publishers))
         if f.languages is not None:
-            docs &= np.isin(self.languages, list(f.languages))
+            docs &= np.isin(c.language, c.codes(c.languages, f.languages))
         return docs[self.doc_row]
 
 
@@ -432,8 +598,10 @@ def _size(folder: Path) -> int:
 
 
 # -- writing ---------------------------------------------------------------------------------------
-def new_segment_data(docs: Sequence[IndexedDocument], first_pid: int, dim: int) -> SegmentData:
-    """Pack freshly built documents, numbering their passages from ``first_pid``."""
+def new_segment_data(docs: Sequence[IndexedDocument], first_pid: int, dim: int,
+                     links: Sequence[Sequence[int]] | None = None) -> SegmentData:
+    """Pack freshly built documents, numbering their passages from ``first_pid``; ``links[d]``:
+    the first passage ids of document ``d``'s near copies."""
     passages, sentences, vectors, svectors, keys, skeys, tokens = [], [], [], [], [], [], []
     pid = first_pid
     for d, item in enumerate(docs):
@@ -449,15 +617,14 @@ def new_segment_data(docs: Sequence[IndexedDocument], first_pid: int, dim: int) 
                 skeys.extend(np.zeros(32, dtype=np.uint8) for _ in range(len(p.sentences) - len(p.sentence_keys)))
             tokens.append(p.tokens)
             pid += 1
-    meta = []
-    for item in docs:
-        doc = item.document
-        m = DocMeta.of(doc).to_json()
-        m["text_sha"] = item.text_sha
-        m["anchors"] = [int(a) for a in item.anchors]
-        m["raw_sha"] = item.raw_sha
-        meta.append(m)
+    meta = [DocMeta.of(item.document).to_json() for item in docs]
+    facts = Facts(
+        text_sha=np.stack([sha_bytes(item.text_sha) for item in docs]) if docs else np.zeros((0, 32), np.uint8),
+        raw_sha=np.stack([sha_bytes(item.raw_sha) for item in docs]) if docs else np.zeros((0, 32), np.uint8),
+        anchors=Ragged.of([[int(a) for a in item.anchors] for item in docs], np.uint64),
+        links=Ragged.of(list(links) if links is not None else [[] for _ in docs], np.int64))
     return SegmentData(
+        facts=facts,
         doc_lines=[json.dumps(item.document.to_json(), ensure_ascii=False).encode("utf-8", "surrogatepass")
                    for item in docs],
         meta=meta, passages=np.asarray(passages, dtype=np.int64).reshape(-1, 5),
@@ -504,7 +671,7 @@ def _write(index_dir: Path, base: LocalBackend | None, change: ChangeSet, option
            sizes: list[int],
            dead: set[int], written: list[str], next_pid: int, next_seq: int, dim: int) -> LocalBackend:
     if change.add:
-        data = new_segment_data(change.add, next_pid, dim)
+        data = new_segment_data(change.add, next_pid, dim, _new_links(base, change, next_pid))
         next_pid += len(data.passages)
         name = write_segment(index_dir, next_seq, data, vector_kind)
         next_seq += 1
@@ -540,19 +707,10 @@ def _write(index_dir: Path, base: LocalBackend | None, change: ChangeSet, option
     all_pids = np.concatenate([s.pids for s in keep_pids]) if keep_pids else np.zeros(0, dtype=np.int64)
     tombstones = np.array(sorted(dead), dtype=np.int64)
     tombstones = tombstones[np.isin(tombstones, all_pids)]
-    links = dict(base.links) if base else {}
-    for doc_id in change.remove:
-        links.pop(doc_id, None)
-    for doc_id, copies in change.copies.items():
-        if copies:
-            links[doc_id] = tuple(copies)
-        else:
-            links.pop(doc_id, None)
     state = {**(base._state if base else {}), **change.state}
     writer = VersionWriter(index_dir)
     try:
         np.save(writer.path("tombstones.npy"), tombstones, allow_pickle=False)
-        writer.path("links.json").write_text(json.dumps(links, ensure_ascii=False), encoding="utf-8")
         writer.path("state.json").write_text(json.dumps(state, ensure_ascii=False, default=str), encoding="utf-8")
         version = writer.commit({
             "format": FORMAT, "library_version": __version__,
@@ -566,6 +724,60 @@ def _write(index_dir: Path, base: LocalBackend | None, change: ChangeSet, option
         raise
     remove_unreferenced(index_dir, set(names))
     return LocalBackend._open_version(index_dir, version, verify_files=False, options=options)
+
+
+def _new_links(base: LocalBackend | None, change: ChangeSet, first_pid: int) -> list[list[int]]:
+    """Per added document, the first passage ids of its near copies (``change.copies``): other
+    added documents, or live ones of ``base``. A kept document's links need no entry: links are
+    symmetric and found from either side (``LocalBackend.copies``), and a link to a removed or
+    replaced document ends with its passages."""
+    first: dict[str, int] = {}
+    pid = first_pid
+    for item in change.add:
+        if item.passages:
+            first[item.document.doc_id] = pid
+        pid += len(item.passages)
+    out = []
+    for item in change.add:
+        targets = set()
+        for c in change.copies.get(item.document.doc_id, ()):
+            p = first.get(c)
+            if p is None and base is not None and c not in change.remove:
+                p = base.first_pid(c)
+            if p is not None and c != item.document.doc_id:
+                targets.add(p)
+        out.append(sorted(targets))
+    return out
+
+
+def _stored_vectors(index_dir: Path, version: Path, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
+    try:
+        manifest = read_manifest(version)
+        names = [str(e["name"]) for e in manifest.get("segments", [])]
+    except (IndexCorruptError, KeyError, TypeError):
+        return None
+    keys, vecs = [np.zeros((0, 32), dtype=np.uint8)], [np.zeros((0, dim), dtype=np.float16)]
+    wanted = ("keys.npy", "sentence_keys.npy", "vectors.npy", "sentence_vectors.npy")
+    for name in names:
+        folder = index_dir / SEGMENTS / name
+        try:
+            files = read_manifest(folder)["files"]
+            for f in wanted:
+                if file_sha256(folder / f) != files.get(f):
+                    raise IndexCorruptError(f"{folder / f}: checksum mismatch")
+            k, sk = np.load(folder / "keys.npy", mmap_mode="r"), np.load(folder / "sentence_keys.npy", mmap_mode="r")
+            v = np.load(folder / "vectors.npy", mmap_mode="r")
+            sv = np.load(folder / "sentence_vectors.npy", mmap_mode="r")
+        except (IndexCorruptError, OSError, ValueError, KeyError, TypeError):
+            continue
+        if v.ndim != 2 or v.shape[1] != dim or k.shape != (len(v), 32) or sv.shape[1:] != (dim,) \
+                or sk.shape != (len(sv), 32):
+            continue
+        keys += [np.asarray(k), np.asarray(sk)]
+        vecs += [np.asarray(v, dtype=np.float16), np.asarray(sv, dtype=np.float16)]
+    if len(keys) == 1:
+        return None
+    return np.concatenate(keys), np.concatenate(vecs)
 
 
 def _referenced(version: Path | None) -> set[str]:

@@ -5,7 +5,16 @@ Layout of ``segments/s-<seq>-<id>/`` (written once under a temporary name, then 
     manifest.json          sha256 of every file below, and the segment's counts
     docs.jsonl             one cleaned document per line (``Document.to_json``)
     docs_offsets.npy       int64 [docs+1]: byte offsets of the lines (read on demand)
-    docmeta.json           per document: metadata without text, text sha256, near-copy sketch
+    docmeta.json           per document: metadata without text (filters, catalog, citations)
+    facts/                 per document, what builds compare and link by (see ``Facts``):
+                           text_sha/raw_sha.npy uint8 [docs, 32], anchors_*.npy (near-copy sketch),
+                           links_*.npy (near copies, as the first passage id of each copy), and
+                           sorted lookup tables (``*_keys.npy`` uint64 + ``*_rows.npy``) by doc id,
+                           text hash, raw hash, source file, anchor and link target
+    columns/               per document, what filters test (see ``Columns``): dates.npy int32 day
+                           ordinals (-1: none), publisher/language.npy int32 codes into
+                           publishers/languages.json (case-folded), meeting postings
+                           (meetings.json keys, meeting_indptr.npy, meeting_docs.npy)
     passages.npy           int64 [n, 5]: passage id, document row, start, end, position
     sentences.npy          int64 [m, 3]: passage row, start, end
     vectors.npy            float16 [n, dim]: passage vectors (header + passage)
@@ -15,12 +24,17 @@ Layout of ``segments/s-<seq>-<id>/`` (written once under a temporary name, then 
     bm25/                  terms.json, forward (by passage) and postings (by term) arrays
 
 Everything but ``docmeta.json`` and the BM25 term list is memory-mapped: opening a segment
-reads neither the texts nor the vectors. A segment never changes; deletions are tombstones
-in the version that references it, and merges write a new segment.
+reads neither the texts nor the vectors nor the build facts. A segment never changes;
+deletions are tombstones in the version that references it, and merges write a new segment.
+A near-copy link names the linked article's first passage id, which is never reused: when
+either article is removed or replaced its passages are tombstoned and the link is gone, with
+nothing to rewrite.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import mmap
 import os
@@ -44,6 +58,196 @@ from .vectors import VectorIndex
 T = TypeVar("T")
 SEGMENTS = "segments"
 KEY_BYTES = 32
+FACTS = "facts"
+LOOKUPS = ("doc", "text", "raw", "file", "anchor", "link")
+"""The sorted lookup tables of ``facts/``: by doc id, text sha256, raw sha256, source file,
+near-copy anchor and link target."""
+
+
+def key64(text: str) -> int:
+    """A 64-bit key of a string (doc id, file name) for the lookup tables; hits are confirmed."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def source_file(source: str) -> str:
+    """The corpus file of a document's source: ``archive.jsonl:12`` -> ``archive.jsonl``."""
+    head, _, tail = source.rpartition(":")
+    return head if head and tail.isdigit() else source
+
+
+def sha_bytes(hexdigest: str) -> np.ndarray:
+    """uint8 [32] of a sha256 hex digest (zeros for none)."""
+    out = np.zeros(32, dtype=np.uint8)
+    if hexdigest:
+        try:
+            raw = bytes.fromhex(hexdigest)
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            raise ValueError(f"not a sha256 hex digest: {hexdigest[:80]!r}")
+        out[:] = np.frombuffer(raw, dtype=np.uint8)
+    return out
+
+
+@dataclass
+class Ragged:
+    """Rows of varying length: ``values[indptr[i]:indptr[i + 1]]`` is row ``i``."""
+
+    indptr: np.ndarray  # int64 [rows + 1]
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[int]], dtype: Any) -> Ragged:
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(r) for r in rows], out=indptr[1:])
+        values = np.array([v for r in rows for v in r], dtype=dtype) if indptr[-1] else np.zeros(0, dtype=dtype)
+        return cls(indptr, values)
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def row(self, i: int) -> np.ndarray:
+        return np.asarray(self.values[int(self.indptr[i]):int(self.indptr[i + 1])])
+
+    def take(self, rows: np.ndarray) -> Ragged:
+        rows = np.asarray(rows, dtype=np.int64)
+        lo, hi = np.asarray(self.indptr[rows]), np.asarray(self.indptr[rows + 1])
+        counts = hi - lo
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        at = np.repeat(lo - indptr[:-1], counts) + np.arange(int(indptr[-1]))
+        return Ragged(indptr, np.asarray(self.values[at]))
+
+    @staticmethod
+    def concat(parts: Sequence[Ragged]) -> Ragged:
+        indptr = [np.zeros(1, dtype=np.int64)]
+        base = 0
+        for p in parts:
+            indptr.append(np.asarray(p.indptr[1:]) + base)
+            base += int(p.indptr[-1])
+        dtype = parts[0].values.dtype if parts else np.int64
+        return Ragged(np.concatenate(indptr), np.concatenate([np.asarray(p.values) for p in parts]).astype(dtype)
+                      if parts else np.zeros(0, dtype=dtype))
+
+
+@dataclass
+class Facts:
+    """Per document, what a build compares and links by (in the order of the segment's documents)."""
+
+    text_sha: np.ndarray  # uint8 [docs, 32]
+    raw_sha: np.ndarray  # uint8 [docs, 32]; zeros when the raw bytes were not recorded
+    anchors: Ragged  # uint64: bottom-k shingle sketch (``input.duplicates``)
+    links: Ragged  # int64: first passage id of each near copy
+
+    def take(self, rows: np.ndarray) -> Facts:
+        rows = np.asarray(rows, dtype=np.int64)
+        return Facts(np.asarray(self.text_sha[rows]).reshape(-1, 32), np.asarray(self.raw_sha[rows]).reshape(-1, 32),
+                     self.anchors.take(rows), self.links.take(rows))
+
+    @staticmethod
+    def concat(parts: Sequence[Facts]) -> Facts:
+        return Facts(np.concatenate([p.text_sha for p in parts]).reshape(-1, 32),
+                     np.concatenate([p.raw_sha for p in parts]).reshape(-1, 32),
+                     Ragged.concat([p.anchors for p in parts]), Ragged.concat([p.links for p in parts]))
+
+
+COLUMNS = "columns"
+
+
+class Columns:
+    """A segment's filter columns, memory-mapped: a ``Filter`` becomes a row mask with a few
+    array operations and no pass over documents in Python."""
+
+    def __init__(self, folder: Path) -> None:
+        cd = folder / COLUMNS
+        self.dates = _read(cd / "dates.npy", _npy)
+        self.publisher = _read(cd / "publisher.npy", _npy)
+        self.language = _read(cd / "language.npy", _npy)
+        self.publishers = _read(cd / "publishers.json", _json)
+        self.languages = _read(cd / "languages.json", _json)
+        keys = _read(cd / "meetings.json", _json)
+        self.meeting_indptr = _read(cd / "meeting_indptr.npy", _npy)
+        self.meeting_docs = _read(cd / "meeting_docs.npy", _npy)
+        if not all(isinstance(t, list) and all(isinstance(x, str) for x in t)
+                   for t in (self.publishers, self.languages, keys)):
+            raise IndexCorruptError(f"{cd}: string tables are not lists of strings")
+        self.meeting_row = {k: i for i, k in enumerate(keys)}
+
+    def check(self, docs: int) -> str | None:
+        """Why the columns do not fit ``docs`` documents (None when they do)."""
+        for arr, table in ((self.publisher, self.publishers), (self.language, self.languages)):
+            if arr.shape != (docs,) or (docs and (int(arr.min()) < 0 or int(arr.max()) >= len(table))):
+                return "publisher/language codes do not fit their tables"
+        if self.dates.shape != (docs,):
+            return "dates do not fit the documents"
+        ip, rows = self.meeting_indptr, self.meeting_docs
+        if ip.shape != (len(self.meeting_row) + 1,) or int(ip[-1]) != len(rows) or np.any(np.diff(ip) < 0) \
+                or (len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= docs)):
+            return "meeting postings do not fit the documents"
+        return None
+
+    def codes(self, table: list[str], wanted: frozenset[str]) -> list[int]:
+        return [i for i, v in enumerate(table) if v in wanted]
+
+    def mentioning(self, key: str) -> np.ndarray:
+        i = self.meeting_row.get(key)
+        if i is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self.meeting_docs[int(self.meeting_indptr[i]):int(self.meeting_indptr[i + 1])])
+
+
+def _columns_of(meta: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The column files of documents' metadata (``DocMeta.to_json`` dicts)."""
+    def ordinal(value: Any) -> int:
+        return dt.date.fromisoformat(value).toordinal() if isinstance(value, str) and value else -1
+
+    def coded(values: list[str]) -> tuple[np.ndarray, list[str]]:
+        table = sorted(set(values))
+        at = {v: i for i, v in enumerate(table)}
+        return np.array([at[v] for v in values], dtype=np.int32), table
+
+    publisher, publishers = coded([(m.get("publisher") or "").casefold() for m in meta])
+    language, languages = coded([(m.get("language") or "").casefold() for m in meta])
+    mentioning: dict[str, list[int]] = {}
+    for r, m in enumerate(meta):
+        for key in m.get("meetings") or ():
+            mentioning.setdefault(str(key), []).append(r)
+    keys = sorted(mentioning)
+    indptr = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum([len(mentioning[k]) for k in keys], out=indptr[1:])
+    docs = np.array([r for k in keys for r in mentioning[k]], dtype=np.int64)
+    return {"dates.npy": np.array([ordinal(m.get("date")) for m in meta], dtype=np.int32),
+            "publisher.npy": publisher, "publishers.json": publishers, "language.npy": language,
+            "languages.json": languages, "meetings.json": keys, "meeting_indptr.npy": indptr,
+            "meeting_docs.npy": docs}
+
+
+def _sorted_lookup(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys, kind="stable")
+    return np.ascontiguousarray(keys[order], dtype=np.uint64), np.ascontiguousarray(rows[order], dtype=np.int64)
+
+
+def _sha_key(sha: np.ndarray) -> np.ndarray:
+    """uint64 of the first 8 bytes of each sha256 row."""
+    return np.ascontiguousarray(np.asarray(sha, dtype=np.uint8).reshape(-1, 32)[:, :8]).view("<u8").reshape(-1)
+
+
+def _lookups(data: SegmentData) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    f = data.facts
+    d = len(data.meta)
+    docs = np.arange(d, dtype=np.int64)
+    has_raw = np.flatnonzero(np.asarray(f.raw_sha).any(axis=1)) if d else docs
+    anchor_rows = np.repeat(docs, np.diff(f.anchors.indptr))
+    link_rows = np.repeat(docs, np.diff(f.links.indptr))
+    return {
+        "doc": _sorted_lookup(np.array([key64(m["doc_id"]) for m in data.meta], dtype=np.uint64), docs),
+        "text": _sorted_lookup(_sha_key(f.text_sha), docs),
+        "raw": _sorted_lookup(_sha_key(f.raw_sha)[has_raw], has_raw),
+        "file": _sorted_lookup(np.array([key64(source_file(str(m.get("source") or ""))) for m in data.meta],
+                                        dtype=np.uint64), docs),
+        "anchor": _sorted_lookup(np.asarray(f.anchors.values, dtype=np.uint64), anchor_rows),
+        "link": _sorted_lookup(np.asarray(f.links.values, dtype=np.int64).view(np.uint64), link_rows),
+    }
 
 
 @dataclass
@@ -59,6 +263,7 @@ class SegmentData:
     keys: np.ndarray
     sentence_keys: np.ndarray
     forward: Forward
+    facts: Facts
 
 
 class Segment:
@@ -74,9 +279,6 @@ class Segment:
         meta = _read(folder / "docmeta.json", _json)
         try:
             self.meta = [DocMeta.from_json(m) for m in meta["docs"]]
-            self.text_sha: list[str] = [str(m.get("text_sha", "")) for m in meta["docs"]]
-            self.anchors: list[tuple[int, ...]] = [tuple(int(a) for a in m.get("anchors", ())) for m in meta["docs"]]
-            self.raw_sha: list[str] = [str(m.get("raw_sha", "")) for m in meta["docs"]]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexCorruptError(f"{folder / 'docmeta.json'}: not a segment's document table ({exc})") from exc
         self.offsets = _read(folder / "docs_offsets.npy", _npy)
@@ -86,6 +288,14 @@ class Segment:
         self.sentence_vectors_f16 = _read(folder / "sentence_vectors.npy", _npy)
         self.keys = _read(folder / "keys.npy", _npy)
         self.sentence_keys = _read(folder / "sentence_keys.npy", _npy)
+        fd = folder / FACTS
+        self.facts = Facts(
+            text_sha=_read(fd / "text_sha.npy", _npy), raw_sha=_read(fd / "raw_sha.npy", _npy),
+            anchors=Ragged(_read(fd / "anchors_indptr.npy", _npy), _read(fd / "anchors.npy", _npy)),
+            links=Ragged(_read(fd / "links_indptr.npy", _npy), _read(fd / "links.npy", _npy)))
+        self.columns = Columns(folder)
+        self.lookups = {name: (_read(fd / f"{name}_keys.npy", _npy), _read(fd / f"{name}_rows.npy", _npy))
+                        for name in LOOKUPS}
         bm = folder / "bm25"
         terms = _read(bm / "terms.json", _json)
         if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
@@ -154,6 +364,20 @@ class Segment:
                 or (len(p.rows) and (int(p.rows.min()) < 0 or int(p.rows.max()) >= n))
                 or (len(p.fwd_terms) and (int(p.fwd_terms.min()) < 0 or int(p.fwd_terms.max()) >= v))):
             problems.append(("bm25/", "postings do not fit the passages or the term list"))
+        f = self.facts
+        if (f.text_sha.shape != (d, 32) or f.raw_sha.shape != (d, 32)
+                or f.anchors.indptr.shape != (d + 1,) or f.links.indptr.shape != (d + 1,)
+                or int(f.anchors.indptr[-1]) != len(f.anchors.values) or int(f.links.indptr[-1]) != len(f.links.values)
+                or f.anchors.values.dtype != np.uint64 or f.links.values.dtype != np.int64
+                or np.any(np.diff(f.anchors.indptr) < 0) or np.any(np.diff(f.links.indptr) < 0)):
+            problems.append((FACTS, "document facts do not fit the documents"))
+        for name, (keys, rows) in self.lookups.items():
+            if (keys.ndim != 1 or keys.shape != rows.shape or keys.dtype != np.uint64
+                    or (len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= d))):
+                problems.append((f"{FACTS}/{name}_keys.npy", "lookup table does not fit the documents"))
+        why_columns = self.columns.check(d)
+        if why_columns:
+            problems.append((COLUMNS, why_columns))
         if problems:
             name, why = problems[0]
             raise IndexCorruptError(f"{self.folder / name}: {why}; rebuild with `ammtc-qa index --force`")
@@ -172,6 +396,45 @@ class Segment:
     def sentence_rows(self, row: int) -> tuple[int, int]:
         return int(self.sentence_bounds[row]), int(self.sentence_bounds[row + 1])
 
+    # -- build facts, looked up without reading the others -------------------------------------
+    def find(self, table: str, keys: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Document rows whose ``table`` key is one of ``keys`` (unconfirmed: 64-bit keys)."""
+        sorted_keys, rows = self.lookups[table]
+        if isinstance(keys, list) and len(keys) == 1:  # one key (a doc id, a file): no array arithmetic
+            key = np.uint64(keys[0])
+            lo, hi = int(sorted_keys.searchsorted(key, "left")), int(sorted_keys.searchsorted(key, "right"))
+            return np.asarray(rows[lo:hi], dtype=np.int64)
+        k = np.asarray(keys, dtype=np.uint64).reshape(-1)
+        if not len(k) or not len(sorted_keys):
+            return np.zeros(0, dtype=np.int64)
+        lo, hi = np.searchsorted(sorted_keys, k, side="left"), np.searchsorted(sorted_keys, k, side="right")
+        counts = hi - lo
+        at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return np.asarray(rows[at], dtype=np.int64)
+
+    def rows_of_doc(self, doc_id: str) -> list[int]:
+        return [r for r in self.find("doc", [key64(doc_id)]).tolist() if self.doc_ids[r] == doc_id]
+
+    def rows_with_sha(self, table: str, hexdigest: str) -> list[int]:
+        """Rows whose text (``table="text"``) or raw (``"raw"``) sha256 is ``hexdigest``."""
+        if not hexdigest:
+            return []
+        want = sha_bytes(hexdigest)
+        column = self.facts.text_sha if table == "text" else self.facts.raw_sha
+        return [r for r in self.find(table, _sha_key(want)).tolist() if np.array_equal(column[r], want)]
+
+    def rows_of_file(self, rel: str) -> list[int]:
+        return [r for r in self.find("file", [key64(rel)]).tolist() if source_file(self.meta[r].source) == rel]
+
+    def rows_linking_to(self, pid: int) -> list[int]:
+        return self.find("link", [int(np.int64(pid).view(np.uint64))]).tolist()
+
+    def text_sha_hex(self, row: int) -> str:
+        return _hex(self.facts.text_sha[row])
+
+    def raw_sha_hex(self, row: int) -> str:
+        return _hex(self.facts.raw_sha[row])
+
     def extract(self, live_docs: np.ndarray) -> SegmentData:
         """The given document rows (ascending) with all their passages, as data for a new segment."""
         prows = np.concatenate([np.arange(self.passage_bounds[d], self.passage_bounds[d + 1]) for d in live_docs]
@@ -189,6 +452,7 @@ class Segment:
         raw = json.loads((self.folder / "docmeta.json").read_text(encoding="utf-8"))["docs"]
         return SegmentData(
             doc_lines=[self.document_line(int(d)) for d in live_docs], meta=[raw[int(d)] for d in live_docs],
+            facts=self.facts.take(np.asarray(live_docs, dtype=np.int64)),
             passages=passages, sentences=sentences, vectors=np.asarray(self.vectors_f16[prows]),
             sentence_vectors=np.asarray(self.sentence_vectors_f16[srows]), keys=np.asarray(self.keys[prows]),
             sentence_keys=np.asarray(self.sentence_keys[srows]),
@@ -214,7 +478,7 @@ def concat(parts: Sequence[SegmentData]) -> SegmentData:
         vectors=np.concatenate([p.vectors for p in parts]),
         sentence_vectors=np.concatenate([p.sentence_vectors for p in parts]),
         keys=np.concatenate([p.keys for p in parts]), sentence_keys=np.concatenate([p.sentence_keys for p in parts]),
-        forward=Forward.concat(rows))
+        forward=Forward.concat(rows), facts=Facts.concat([p.facts for p in parts]))
 
 
 def write_segment(index_dir: Path, seq: int, data: SegmentData, vector_kind: str | None) -> str:
@@ -242,6 +506,22 @@ def write_segment(index_dir: Path, seq: int, data: SegmentData, vector_kind: str
         _save(tmp / "sentence_keys.npy", np.asarray(data.sentence_keys, dtype=np.uint8).reshape(-1, KEY_BYTES))
         dense = VectorIndex.build(np.asarray(data.vectors, dtype=np.float32), vector_kind)
         dense.save(tmp / "dense.faiss")
+        f = data.facts
+        (tmp / FACTS).mkdir()
+        for fname, arr in (("text_sha", np.asarray(f.text_sha, dtype=np.uint8).reshape(-1, 32)),
+                           ("raw_sha", np.asarray(f.raw_sha, dtype=np.uint8).reshape(-1, 32)),
+                           ("anchors_indptr", f.anchors.indptr), ("anchors", np.asarray(f.anchors.values, np.uint64)),
+                           ("links_indptr", f.links.indptr), ("links", np.asarray(f.links.values, np.int64))):
+            _save(tmp / FACTS / f"{fname}.npy", arr)
+        (tmp / COLUMNS).mkdir()
+        for fname, value in _columns_of(data.meta).items():
+            if fname.endswith(".json"):
+                (tmp / COLUMNS / fname).write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+            else:
+                _save(tmp / COLUMNS / fname, value)
+        for table, (keys, rows_) in _lookups(data).items():
+            _save(tmp / FACTS / f"{table}_keys.npy", keys)
+            _save(tmp / FACTS / f"{table}_rows.npy", rows_)
         fw = data.forward
         indptr, rows, tf = fw.postings()
         (tmp / "bm25" / "terms.json").write_text(json.dumps(fw.terms, ensure_ascii=False), encoding="utf-8")
@@ -261,6 +541,11 @@ def write_segment(index_dir: Path, seq: int, data: SegmentData, vector_kind: str
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return name
+
+
+def _hex(row: np.ndarray) -> str:
+    b = bytes(np.asarray(row, dtype=np.uint8))
+    return b.hex() if any(b) else ""
 
 
 def segment_digest(index_dir: Path, name: str) -> str:
