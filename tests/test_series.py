@@ -6,6 +6,8 @@ import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ammtc_qa.backends.filters import DocMeta
 from ammtc_qa.ranking.questions import MeetingCatalog, analyse
@@ -302,3 +304,31 @@ def test_series_in_leaves_loosely_numbered_meetings_out(loose_catalog: MeetingCa
     assert loose_catalog.series_in("where was the 12th quuxian summit held?") == []
     assert loose_catalog.series_in("where was the latest quuxian summit held?") == ["Quuxian Summit"]
     assert loose_catalog.series_in("where was the latest zorblan-ministers meeting held?") == ["ZMM"]
+
+
+_ORDINALS = st.sampled_from(["fourth", "4th", "twelfth", "12th", "79th", "first", "forty-seventh"])
+_NAMES = st.lists(st.sampled_from(["Quuxian", "Blorp", "ASEAN", "Scottish", "Ministers'", "Defence", "General"]),
+                  min_size=1, max_size=3).map(" ".join)
+_KINDS = st.sampled_from(["Parliament", "Summit", "Meeting", "Assembly", "Forum", "Congress", "Conference"])
+_MENTION = st.one_of(
+    st.builds("the {} Session of the {} {}".format, _ORDINALS, _NAMES, _KINDS),
+    st.builds("the {} session of the {} {}".format, _ORDINALS, _NAMES, _KINDS),
+    st.builds("the {} {} {}".format, _ORDINALS, _NAMES, _KINDS),
+    st.builds("the {} {} ({})".format, _NAMES, _KINDS, st.sampled_from(["ZMM", "QPM", "BF"])),
+    st.sampled_from(["ZMM-4", "ZMM 12", "COP29", "SOMTC-20", "the 19th AMMTC", "Article 5", "G20"]),
+)
+_FILLER = st.sampled_from(["Delegates met at", "and", ", then", ". After", "before"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_FILLER, _MENTION).map(" ".join), min_size=1, max_size=4))
+def test_every_mention_found_in_any_text_tokenises(words: list[str]) -> None:
+    """Whatever wording the recogniser learns a key from, the key reads back as one lexical token
+    (a learned key the tokeniser could not read crashed a whole build once)."""
+    from ammtc_qa.text.lexical import question_tokens, tokenize
+
+    text = " ".join(words) + "."
+    for mention in find_meetings(text):
+        assert meeting_token(mention.key)
+    tokenize(text)
+    question_tokens(text)
