@@ -57,16 +57,27 @@ _SITE_NOTICE_PATTERNS = [
     ),
 ]
 _REPORTED_SPEECH = re.compile(rf"\b{alternation(VOCABULARY['reported_speech'])}\b", re.IGNORECASE)
-_BANNER_PATTERNS = [
-    re.compile(r"\bcookies?\b.{0,120}\b(?:use|uses|accept|consent|policy|settings)\b", re.IGNORECASE),
-    re.compile(r"\b(?:use|uses)\b.{0,40}\bcookies?\b", re.IGNORECASE),
-    re.compile(r"\benable javascript\b|\byour browser (?:is|does)\b", re.IGNORECASE),
-    re.compile(rf"^{alternation(VOCABULARY['advertisement_labels'])}$", re.IGNORECASE),
-    re.compile(r"\b(?:subscribe|sign up) (?:to|for) (?:our|the)\b.{0,30}\bnewsletter\b", re.IGNORECASE),
-    re.compile(r"\b(?:in|to) your inbox\b", re.IGNORECASE),
+# Each banner pattern with the words one of which every match holds (lower case): on an ASCII
+# line, where ``in`` on the lower-cased line agrees with IGNORECASE, a pattern is searched only
+# when one of its words is there, which spares nearly every line all the searches. A pattern
+# changed here must keep its words in step.
+_ADVERTISEMENT_LABELS = VOCABULARY["advertisement_labels"]
+_BANNER_RULES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
+    (re.compile(r"\bcookies?\b.{0,120}\b(?:use|uses|accept|consent|policy|settings)\b", re.IGNORECASE), ("cookie",)),
+    (re.compile(r"\b(?:use|uses)\b.{0,40}\bcookies?\b", re.IGNORECASE), ("cookie",)),
+    (re.compile(r"\benable javascript\b|\byour browser (?:is|does)\b", re.IGNORECASE),
+     ("enable javascript", "your browser ")),
+    (re.compile(rf"^{alternation(_ADVERTISEMENT_LABELS)}$", re.IGNORECASE),
+     tuple(w.lower() for w in _ADVERTISEMENT_LABELS)),
+    (re.compile(r"\b(?:subscribe|sign up) (?:to|for) (?:our|the)\b.{0,30}\bnewsletter\b", re.IGNORECASE),
+     ("newsletter",)),
+    (re.compile(r"\b(?:in|to) your inbox\b", re.IGNORECASE), ("your inbox",)),
     # A site's footer: "© 2023 Example Media Ltd. All rights reserved.", "Copyright 2023 ..."
-    re.compile(r"^(?:©|\(c\)\s*\d{4}|copyright\b\s*(?:©|\d{4}))|\ball rights reserved\b", re.IGNORECASE),
+    (re.compile(r"^(?:©|\(c\)\s*\d{4}|copyright\b\s*(?:©|\d{4}))|\ball rights reserved\b", re.IGNORECASE),
+     ("©", "(c)", "copyright", "all rights reserved")),
 ]
+_BANNER_PATTERNS = [pattern for pattern, _ in _BANNER_RULES]
+_BANNER_WORDS = tuple(dict.fromkeys(w for _, words in _BANNER_RULES for w in words))
 _BANNER_MAX_WORDS = 40
 
 _BREADCRUMB = re.compile(rf"^{alternation(VOCABULARY['breadcrumb_roots'])}\s*[>»›/|]", re.IGNORECASE)
@@ -76,6 +87,7 @@ _BYLINE_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _BYLINE_JOINERS = set(VOCABULARY["byline_joiners"])
+_BYLINE_BAD_END = frozenset(".!?…;:")
 
 
 def _is_byline(text: str) -> bool:
@@ -85,7 +97,7 @@ def _is_byline(text: str) -> bool:
         return False
     rest = m.group("rest").strip()
     words = rest.replace(",", " , ").split()
-    if not words or len(words) > 8 or _last_char(rest) in set(".!?…;:"):
+    if not words or len(words) > 8 or _last_char(rest) in _BYLINE_BAD_END:
         return False
     names = [w for w in words if w.lower() not in _BYLINE_JOINERS]
     return bool(names) and all(_bare_token(w)[:1].isupper() for w in names if _bare_token(w))
@@ -96,7 +108,9 @@ def _is_byline(text: str) -> bool:
 # "Home | NFL | NBA | MLB", a tag line "Topics: AI, Regulation".
 _TRAIL_SEP = re.compile(r"\s+[>»›]\s+")
 _MENU_SEP = re.compile(r"\s+[|·•]\s+")
+_MENU_SEP_CHARS = re.compile(r"[>»›|·•]")
 _MENU_ITEM_MAX_WORDS = 3
+_MENU_ITEM_BAD_END = frozenset(".!?…;:,")
 _MENU_MIN_ITEMS = 3
 _TAG_LINE = re.compile(rf"^{alternation(VOCABULARY['tag_labels'])}\s*:\s*\S", re.IGNORECASE)
 _LINK_HEADERS = sorted(VOCABULARY["link_list_headers"], key=len, reverse=True)
@@ -107,17 +121,18 @@ _LINK_PREFIX = re.compile(rf"^{alternation(_LINK_HEADERS)}\s*[:\-–—|»›]\s
 
 def _is_menu_item(text: str) -> bool:
     """A menu entry: 1-3 words, starting with a capital, no digits, not ending like a sentence."""
-    words = _words(text)
     return (
-        1 <= len(words) <= _MENU_ITEM_MAX_WORDS
+        1 <= len(text.split()) <= _MENU_ITEM_MAX_WORDS
         and text[:1].isupper()
         and not any(c.isdigit() for c in text)
-        and _last_char(text) not in set(".!?…;:,")
+        and _last_char(text) not in _MENU_ITEM_BAD_END
     )
 
 
 def _is_menu_line(text: str) -> bool:
     """A one-line menu or a trail of sections: at least three menu items between separators."""
+    if not _MENU_SEP_CHARS.search(text):  # no separator, no items to split
+        return False
     for sep in (_MENU_SEP, _TRAIL_SEP):
         items = sep.split(text)
         if len(items) >= _MENU_MIN_ITEMS and all(_is_menu_item(item.strip()) for item in items):
@@ -143,6 +158,11 @@ def _is_inline_link(text: str) -> bool:
 def _is_banner(text: str) -> bool:
     if len(_words(text)) > _BANNER_MAX_WORDS:
         return False
+    if text.isascii():
+        low = text.lower()
+        if not any(w in low for w in _BANNER_WORDS):
+            return False
+        return any(any(w in low for w in words) and p.search(text) for p, words in _BANNER_RULES)
     return any(p.search(text) for p in _BANNER_PATTERNS)
 
 
@@ -154,7 +174,7 @@ def _simple_kind(text: str) -> str | None:
         return "button"
     if _BREADCRUMB.match(text) and len(_words(text)) <= 15:
         return "navigation"
-    if _IMAGE_FILE.match(text) and len(_words(text)) <= 4:
+    if "." in text and _IMAGE_FILE.match(text) and len(_words(text)) <= 4:
         return "photo_file"
     if _PHOTO_CREDIT_LINE.match(text):
         return "photo_marker"

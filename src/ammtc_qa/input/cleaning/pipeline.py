@@ -45,7 +45,7 @@ def clean(raw: str, *, markdown: bool = False) -> CleanedText:
     _mark_menus(units)
 
     title_idx = _first_kept(units)
-    if title_idx is not None and not _looks_like_headline(units[title_idx].text):
+    if title_idx is not None and not units[title_idx].headline:
         title_idx = None
     _mark_teaser_blocks(units, title_idx)
     _mark_link_lists(units, title_idx)
