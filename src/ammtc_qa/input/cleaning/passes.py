@@ -202,6 +202,12 @@ def _mark_teaser_blocks(units: list[_Unit], title_idx: int | None) -> None:
         j = _next_kept(units, i)
         if j is None:
             continue
+        # The snippet is the next kept unit, or the one after it when the next repeats the
+        # headline: with no ellipsis in either, there is no card (and no need to compare keys).
+        if not units[j].ellipsis:
+            after = _next_kept(units, j)
+            if after is None or not units[after].ellipsis:
+                continue
         block = [i]
         if units[j].dup_key == u.dup_key:
             block.append(j)

@@ -39,7 +39,7 @@ def clean(raw: str, *, markdown: bool = False) -> CleanedText:
     _mark_navigation(units)
     for u in units:
         if u.kind is None:
-            u.kind = _simple_kind(u.text)
+            u.kind = _simple_kind(u.text, u.n_words)
     _confine_datelines_and_bylines(units)
     _mark_site_notices(units)
     _mark_menus(units)

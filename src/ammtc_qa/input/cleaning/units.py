@@ -230,13 +230,29 @@ def _paragraphs(units: list[_Unit]) -> list[range]:
 
 
 def _body_runs(units: list[_Unit]) -> list[range]:
-    """Kept paragraphs that are clearly article body: long, and not a teaser snippet cut off with "..."."""
-    return [
-        run
-        for run in _paragraphs(units)
-        if (units[run[0]].n_words if len(run) == 1 else sum(units[i].n_words for i in run)) >= _BODY_MIN_WORDS
-        and not units[run[-1]].ellipsis
-    ]
+    """Kept paragraphs that are clearly article body: long, and not a teaser snippet cut off with "...".
+
+    ``_paragraphs`` filtered, in one walk: the passes ask for it again after each of them.
+    """
+    runs: list[range] = []
+    start, words = -1, 0  # the open paragraph and its word count so far
+    for i, u in enumerate(units):
+        if u.kind is not None:
+            if start >= 0:  # the open paragraph ended with the unit before
+                if words >= _BODY_MIN_WORDS and not units[i - 1].ellipsis:
+                    runs.append(range(start, i))
+                start = -1
+            continue
+        if start < 0:
+            start, words = i, 0
+        words += u.n_words
+        if not u.wrap_next:
+            if words >= _BODY_MIN_WORDS and not u.ellipsis:
+                runs.append(range(start, i + 1))
+            start = -1
+    if start >= 0 and words >= _BODY_MIN_WORDS and not units[-1].ellipsis:
+        runs.append(range(start, len(units)))
+    return runs
 
 
 def _body_bounds(units: list[_Unit]) -> tuple[int, int]:
