@@ -7,6 +7,8 @@ lines), so it is written out once, here.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from .audit import CleanedText, Removal
 from .furniture import _simple_kind
 from .normalise import _normalise
@@ -52,12 +54,13 @@ def clean(raw: str, *, markdown: bool = False) -> CleanedText:
     _mark_duplicates(units, title_idx)
     _mark_title_case_lines(units, title_idx)
 
-    paragraphs = [" ".join(units[i].text for i in run) for run in _paragraphs(units)]
+    paragraphs = [units[run[0]].text if len(run) == 1 else " ".join(units[i].text for i in run)
+                  for run in _paragraphs(units)]
     title = None
     if paragraphs and title_idx is not None and _first_kept(units) == title_idx:
         title = paragraphs[0] if _looks_like_headline(paragraphs[0]) else None
 
-    removed_units = sorted([u for u in units if u.kind is not None] + markers, key=lambda u: u.start)
+    removed_units = sorted([u for u in units if u.kind is not None] + markers, key=attrgetter("start"))
     spans: list[tuple[int, int, str]] = []  # (start, end, kind) in the raw text; a group is one span
     group_open: dict[int, int] = {}
     for u in removed_units:
