@@ -295,3 +295,11 @@ def test_paragraph_runs_and_body_runs_equal_the_plain_definitions(spec: list[tup
     body = [run for run in plain if sum(len(us[i].text.split()) for i in run) >= units._BODY_MIN_WORDS
             and not shapes._ELLIPSIS_END.search(us[run[-1]].text)]
     assert [list(run) for run in units._body_runs(us)] == body
+
+
+@given(st.lists(st.sampled_from([*FOLDS, "a", "o", "c", "K", "ả", "©", " "]), min_size=1, max_size=4).map("".join),
+       st.text(alphabet="aAcCkKiIsSoO ", max_size=12))
+@settings(max_examples=600, deadline=None)
+def test_a_folded_hint_word_is_in_every_ascii_line_its_pattern_matches(word: str, line: str) -> None:
+    if re.search(re.escape(word), line, re.IGNORECASE):
+        assert furniture._ascii_fold(word) in line.lower(), (word, line)

@@ -12,6 +12,7 @@ position there as well.
 from __future__ import annotations
 
 import re
+import string
 
 from .datelines import _dateline_class
 from .shapes import _bare_token, _last_char, _looks_like_headline, _words
@@ -62,18 +63,16 @@ _SITE_NOTICE_PATTERNS = [
     ),
 ]
 _REPORTED_SPEECH = re.compile(rf"\b{trie_alternation(VOCABULARY['reported_speech'])}\b", re.IGNORECASE)
-# Each banner pattern with the words one of which every match holds (lower case): on an ASCII
-# line, where ``in`` on the lower-cased line agrees with IGNORECASE, a pattern is searched only
-# when one of its words is there, which spares nearly every line all the searches. A pattern
-# changed here must keep its words in step.
+# Each banner pattern with the words one of which every match holds: on an ASCII line, a pattern
+# is searched only when one of its words (``_ascii_fold``-ed) is in the lower-cased line, which
+# spares nearly every line all the searches. A pattern changed here must keep its words in step.
 _ADVERTISEMENT_LABELS = VOCABULARY["advertisement_labels"]
 _BANNER_RULES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"\bcookies?\b.{0,120}\b(?:use|uses|accept|consent|policy|settings)\b", re.IGNORECASE), ("cookie",)),
     (re.compile(r"\b(?:use|uses)\b.{0,40}\bcookies?\b", re.IGNORECASE), ("cookie",)),
     (re.compile(r"\benable javascript\b|\byour browser (?:is|does)\b", re.IGNORECASE),
      ("enable javascript", "your browser ")),
-    (re.compile(rf"^{alternation(_ADVERTISEMENT_LABELS)}$", re.IGNORECASE),
-     tuple(w.lower() for w in _ADVERTISEMENT_LABELS)),
+    (re.compile(rf"^{alternation(_ADVERTISEMENT_LABELS)}$", re.IGNORECASE), _ADVERTISEMENT_LABELS),
     (re.compile(r"\b(?:subscribe|sign up) (?:to|for) (?:our|the)\b.{0,30}\bnewsletter\b", re.IGNORECASE),
      ("newsletter",)),
     (re.compile(r"\b(?:in|to) your inbox\b", re.IGNORECASE), ("your inbox",)),
@@ -81,6 +80,22 @@ _BANNER_RULES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"^(?:©|\(c\)\s*\d{4}|copyright\b\s*(?:©|\d{4}))|\ball rights reserved\b", re.IGNORECASE),
      ("©", "(c)", "copyright", "all rights reserved")),
 ]
+
+
+def _ascii_fold(word: str) -> str:
+    """``word`` as it shows in a lower-cased ASCII line that an IGNORECASE pattern holding it
+    matches: a character IGNORECASE matches to an ASCII letter (the Kelvin sign, a dotless i, a
+    long s) becomes that letter; one that matches no ASCII character stays, so that the word is
+    never found in an ASCII line, where the pattern cannot match it either."""
+    out = []
+    for ch in word:
+        twin = ch.lower() if ch.isascii() else next(
+            (c for c in string.ascii_lowercase if re.fullmatch(re.escape(ch), c, re.IGNORECASE)), ch)
+        out.append(twin)
+    return "".join(out)
+
+
+_BANNER_RULES = [(pattern, tuple(_ascii_fold(w) for w in words)) for pattern, words in _BANNER_RULES]
 _BANNER_PATTERNS = [pattern for pattern, _ in _BANNER_RULES]
 _BANNER_WORDS = re.compile("|".join(re.escape(w) for _, words in _BANNER_RULES for w in words))
 """Any banner pattern's words, searched in the lower-cased line (no IGNORECASE)."""
