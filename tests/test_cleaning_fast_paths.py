@@ -303,3 +303,11 @@ def test_paragraph_runs_and_body_runs_equal_the_plain_definitions(spec: list[tup
 def test_a_folded_hint_word_is_in_every_ascii_line_its_pattern_matches(word: str, line: str) -> None:
     if re.search(re.escape(word), line, re.IGNORECASE):
         assert furniture._ascii_fold(word) in line.lower(), (word, line)
+
+
+@given(_lines("site_nouns_en", "site_states_en", "site_nouns_vi", "site_states_vi", "site_states_vi_bare"))
+@settings(max_examples=600, deadline=None)
+def test_one_site_notice_search_finds_what_any_of_the_patterns_finds(text: str) -> None:
+    for line in (text, "đang " + text, text + " đang được bảo trì"):
+        plain = any(p.search(line) for p in furniture._SITE_NOTICE_PATTERNS)
+        assert bool(furniture._SITE_NOTICE.search(line)) == plain, line

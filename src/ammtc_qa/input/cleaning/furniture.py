@@ -62,6 +62,8 @@ _SITE_NOTICE_PATTERNS = [
         re.IGNORECASE,
     ),
 ]
+_SITE_NOTICE = re.compile("|".join(f"(?:{p.pattern})" for p in _SITE_NOTICE_PATTERNS), re.IGNORECASE)
+"""Any of ``_SITE_NOTICE_PATTERNS``, in one search."""
 _REPORTED_SPEECH = re.compile(rf"\b{trie_alternation(VOCABULARY['reported_speech'])}\b", re.IGNORECASE)
 # Each banner pattern with the words one of which every match holds: on an ASCII line, a pattern
 # is searched only when one of its words (``_ascii_fold``-ed) is in the lower-cased line, which

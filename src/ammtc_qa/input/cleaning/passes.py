@@ -28,7 +28,7 @@ from .furniture import (
     _BANNER_MAX_WORDS,
     _MENU_MIN_ITEMS,
     _REPORTED_SPEECH,
-    _SITE_NOTICE_PATTERNS,
+    _SITE_NOTICE,
     _is_inline_link,
     _is_link_header,
     _is_menu_item,
@@ -99,7 +99,7 @@ def _mark_site_notices(units: list[_Unit]) -> None:
     first_body, last_body = _body_bounds(units)
     for i, u in enumerate(units):
         if (u.kind is not None or u.n_words > _BANNER_MAX_WORDS
-                or not any(p.search(u.text) for p in _SITE_NOTICE_PATTERNS) or _REPORTED_SPEECH.search(u.text)):
+                or not _SITE_NOTICE.search(u.text) or _REPORTED_SPEECH.search(u.text)):
             continue
         in_margin = i < first_body or i > last_body
         if in_margin or any(0 <= n < len(units) and units[n].kind in _CONTEXT_KINDS for n in (i - 1, i + 1)):
