@@ -678,7 +678,11 @@ def test_normalise_bulk_ascii_path_equals_the_per_character_definition() -> None
     rng = random.Random(7)
     for _ in range(3000):
         raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
-        assert _normalise(raw) == _normalise_reference(raw), repr(raw)
+        norm, starts, ends = _normalise(raw)  # the maps may be ranges (all plain) or lists
+        assert (norm, list(starts), list(ends)) == _normalise_reference(raw), repr(raw)
+    for raw in ("a", "plain ascii\nlines\tonly", "x" * 5000):  # the all-plain path: identity ranges
+        norm, starts, ends = _normalise(raw)
+        assert (norm, list(starts), list(ends)) == _normalise_reference(raw)
 
 
 _BODY_A = ("Police in the port city seized 120 kg of methamphetamine hidden in a fishing boat on Tuesday, officials "

@@ -25,6 +25,7 @@ _DATE_SHAPE = re.compile(
     rf"\b{_MONTH}\b\W*\d|\d\W*\b{_MONTH}\b",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _DATE_TOKEN = re.compile(r"[^\W\d_]+\.?(?:[^\W\d_]\.)*|\d+|\S", re.UNICODE)
 _DATE_FILLER = set(",./:|-–—()+[]")
 _DATELINE_MAX_CHARS = 64
@@ -42,20 +43,30 @@ _DAY_MONTH = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\b\W*\b{_MONTH}\b|\b{_MONT
 
 def _is_dateline(text: str) -> bool:
     """A line that is only a date and/or time, with optional weekday, "Updated:", time zone."""
-    if len(text) > _DATELINE_MAX_CHARS or not _DATE_SHAPE.search(text):
+    # Every token a date's is the cheap test that fails first on text ("Line 12 here" at "line");
+    # the date-shape search, which tries the month names at every word, runs only if it passes.
+    if len(text) > _DATELINE_MAX_CHARS:
+        return False
+    first = _DATE_TOKEN.search(text)
+    if first is None or not _is_date_token(first.group(0)):
         return False
     for token in _DATE_TOKEN.findall(text):
-        low = token.lower()
-        if low.isdigit() or low in _DATE_FILLER or low in _DATE_WORDS or low.rstrip(".") in _DATE_WORDS:
-            continue
-        return False
-    return True
+        if not _is_date_token(token):
+            return False
+    return _DATE_SHAPE.search(text) is not None
+
+
+def _is_date_token(token: str) -> bool:
+    low = token.lower()
+    return low.isdigit() or low in _DATE_FILLER or low in _DATE_WORDS or low.rstrip(".") in _DATE_WORDS
 
 
 def _dateline_class(text: str) -> str | None:
     """What a dateline-shaped line holds: "stamp" (a label such as "Updated" or "Published"),
     "date" (a day of a month, or a numeric date, with or without a time), "time" (only a time),
     or None: not a dateline, which includes a bare month and year ("December 2023")."""
+    if _DIGIT.search(text) is None:  # every date shape holds a digit
+        return None
     rest = _place_rest(text)
     if rest is None:
         if not _is_dateline(text):

@@ -25,6 +25,8 @@ _PHOTO_CREDIT_INLINE = re.compile(
     re.IGNORECASE,
 )
 
+_PHOTO_CREDIT_HINT = re.compile("nh", re.IGNORECASE)
+
 _DUP_MIN_WORDS = 6
 """A repeated paragraph shorter than this (a heading, a name) is kept unless it copies the title."""
 _DUP_SIMILARITY = 0.9
@@ -47,11 +49,16 @@ class _SeparatorsToSpace(dict[int, int]):
 
 
 _SEPARATORS_TO_SPACE = _SeparatorsToSpace()
+_ASCII_SEPARATORS_TO_SPACE = bytes(_SEPARATORS_TO_SPACE[code] for code in range(128)) + bytes(range(128, 256))
+"""The same table for ``bytes.translate``, over ASCII: an ASCII line is keyed at C speed."""
 
 
 def _dup_key(text: str) -> tuple[str, ...]:
     """Casefolded word tokens with punctuation and photo credits dropped, for duplicate checks."""
-    text = _PHOTO_CREDIT_INLINE.sub(" ", text)
+    if "(" in text or _PHOTO_CREDIT_HINT.search(text):  # every credit has "(" or "nh"
+        text = _PHOTO_CREDIT_INLINE.sub(" ", text)
+    if text.isascii():  # casefold is lower, NFC changes nothing, and the table fits in bytes
+        return tuple(text.lower().encode("ascii").translate(_ASCII_SEPARATORS_TO_SPACE).decode("ascii").split())
     folded = unicodedata.normalize("NFC", text.casefold())
     return tuple(folded.translate(_SEPARATORS_TO_SPACE).split())
 
@@ -80,7 +87,9 @@ class _SeenParagraphs:
 
     def __init__(self, keys: list[tuple[str, ...]]) -> None:
         # Rare tokens first: prefixes then share few paragraphs, so few candidates are compared.
-        frequency = Counter(t for key in keys for t in set(key))
+        # Any one order keeps the check exact; only keys long enough for a near copy are ever
+        # prefix-indexed, so only theirs are counted (a page of short lines sorts no tokens).
+        frequency = Counter(t for key in keys if len(key) >= _DUP_MIN_WORDS for t in set(key))
         self._rank = _Ranks((t, r) for r, t in enumerate(sorted(frequency, key=lambda t: (frequency[t], t))))
         self._exact: set[tuple[str, ...]] = set()
         self._sets: list[frozenset[str]] = []

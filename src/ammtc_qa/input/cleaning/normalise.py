@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Non-breaking spaces are typographic, not semantic: phrase matching must not depend on them.
 _SPACE_LIKE = {"\u00a0": " ", "\u202f": " ", "\u2007": " "}
@@ -39,18 +40,23 @@ def _normalise_cluster(raw: str, i: int) -> tuple[str, int]:
     return chunk, j
 
 
-def _normalise(raw: str) -> tuple[str, list[int], list[int]]:
+def _normalise(raw: str) -> tuple[str, Sequence[int], Sequence[int]]:
     """Normalise line endings, NBSP and Unicode form, remembering where each char came from.
 
     Returns the normalised text and, for each of its characters, the raw span
     ``[starts[i], ends[i])`` it was produced from.  NFC is applied per grapheme-ish
     cluster (a base character plus its combining marks) so that the map stays exact even
-    when composition changes the length; CRLF collapses to one ``\\n``.
+    when composition changes the length; CRLF collapses to one ``\\n``. Text that
+    normalisation leaves as it is (plain ASCII, no CR) maps by ranges, not lists.
     """
+    n = len(raw)
+    plain = _PLAIN_RUN.match(raw)
+    if plain and plain.end() == n:  # all of it maps to itself: the map is the identity, as ranges
+        return raw, range(n), range(1, n + 1)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    i, n = 0, len(raw)
+    i = 0
     while i < n:
         plain = _PLAIN_RUN.match(raw, i)
         if plain:  # ASCII that maps to itself, one char each: copied in bulk (most of any text)

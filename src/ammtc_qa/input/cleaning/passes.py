@@ -28,7 +28,7 @@ from .furniture import (
     _BANNER_MAX_WORDS,
     _MENU_MIN_ITEMS,
     _REPORTED_SPEECH,
-    _SITE_NOTICE_PATTERNS,
+    _SITE_NOTICE,
     _is_inline_link,
     _is_link_header,
     _is_menu_item,
@@ -40,6 +40,7 @@ from .units import _BULLET, _body_bounds, _next_kept, _paragraphs, _Unit, _zones
 
 _NAV_MIN_ITEMS = 5
 _NAV_MAX_WORDS = 5
+_NAV_BAD_END = frozenset(".!?…;:")
 _TEASER_SNIPPET_MAX_WORDS = 80
 
 # Removed kinds that mark a neighbourhood as furniture for the context-dependent rules.
@@ -59,7 +60,7 @@ _MORE_HEADER = re.compile(r"^More(?:\s+\S+){1,3}$")
 
 
 def _is_key_value(text: str) -> bool:
-    m = _KEY_VALUE.match(text)
+    m = _KEY_VALUE.match(text) if ":" in text else None
     return bool(m) and len(text[: text.index(":")].split()) <= _KEY_VALUE_MAX_LABEL_WORDS
 
 
@@ -97,8 +98,8 @@ def _mark_site_notices(units: list[_Unit]) -> None:
     a line that reports speech, are the article's own news and stay."""
     first_body, last_body = _body_bounds(units)
     for i, u in enumerate(units):
-        if (u.kind is not None or not any(p.search(u.text) for p in _SITE_NOTICE_PATTERNS)
-                or len(_words(u.text)) > _BANNER_MAX_WORDS or _REPORTED_SPEECH.search(u.text)):
+        if (u.kind is not None or u.n_words > _BANNER_MAX_WORDS
+                or not _SITE_NOTICE.search(u.text) or _REPORTED_SPEECH.search(u.text)):
             continue
         in_margin = i < first_body or i > last_body
         if in_margin or any(0 <= n < len(units) and units[n].kind in _CONTEXT_KINDS for n in (i - 1, i + 1)):
@@ -132,7 +133,7 @@ def _is_nav_item(text: str) -> bool:
     item = m.group(1)
     return (
         len(_words(item)) <= _NAV_MAX_WORDS
-        and _last_char(item) not in set(".!?…;:")
+        and _last_char(item) not in _NAV_BAD_END
         and item[:1].isupper()
     )
 
@@ -167,10 +168,10 @@ def _mark_menus(units: list[_Unit]) -> None:
             top.append(i)
         i += 1
     # The run must leave a headline after it: otherwise its last entry is the page's short title.
-    before_title = i < len(units) and zones.head(i) and _looks_like_headline(units[i].text)
+    before_title = i < len(units) and zones.head(i) and units[i].headline
     if top and not before_title:
-        before_title = _looks_like_headline(units[top.pop()].text)
-    if len(top) >= _MENU_MIN_ITEMS or (top and before_title and all(len(_words(units[k].text)) == 1 for k in top)):
+        before_title = units[top.pop()].headline
+    if len(top) >= _MENU_MIN_ITEMS or (top and before_title and all(units[k].n_words == 1 for k in top)):
         take(top)
 
     i = zones.last_body + 1
@@ -196,11 +197,17 @@ def _mark_teaser_blocks(units: list[_Unit], title_idx: int | None) -> None:
     """
     zones = _zones(units)
     for i, u in enumerate(units):
-        if u.kind is not None or i == title_idx or u.wrapped or not _looks_like_headline(u.text):
+        if u.kind is not None or i == title_idx or u.wrapped or not u.headline:
             continue
         j = _next_kept(units, i)
         if j is None:
             continue
+        # The snippet is the next kept unit, or the one after it when the next repeats the
+        # headline: with no ellipsis in either, there is no card (and no need to compare keys).
+        if not units[j].ellipsis:
+            after = _next_kept(units, j)
+            if after is None or not units[after].ellipsis:
+                continue
         block = [i]
         if units[j].dup_key == u.dup_key:
             block.append(j)
@@ -211,8 +218,7 @@ def _mark_teaser_blocks(units: list[_Unit], title_idx: int | None) -> None:
             k = j
         if k is None:
             continue
-        snippet = units[k].text
-        if _ELLIPSIS_END.search(snippet) and len(_words(snippet)) <= _TEASER_SNIPPET_MAX_WORDS:
+        if units[k].ellipsis and units[k].n_words <= _TEASER_SNIPPET_MAX_WORDS:
             for idx in [*block, k]:
                 units[idx].kind = "teaser"
 
@@ -262,7 +268,8 @@ def _mark_duplicates(units: list[_Unit], title_idx: int | None = None) -> None:
     sections ("Microsoft" under "Results" and under "What analysts say") is the article's.
     """
     runs = _paragraphs(units)
-    keys = [tuple(w for i in run for w in units[i].dup_key) for run in runs]
+    keys = [units[run[0]].dup_key if len(run) == 1 else tuple(w for i in run for w in units[i].dup_key)
+            for run in runs]
     title_key = next((key for run, key in zip(runs, keys, strict=True) if title_idx in run), None)
     seen = _SeenParagraphs(keys)
     for run, key in zip(runs, keys, strict=True):
@@ -325,7 +332,7 @@ def _mark_title_case_lines(units: list[_Unit], title_idx: int | None) -> None:
             u.kind is None
             and i != title_idx
             and units[i - 1].kind == "teaser"
-            and _ELLIPSIS_END.search(u.text)
-            and len(_words(u.text)) <= _TEASER_SNIPPET_MAX_WORDS
+            and u.ellipsis
+            and u.n_words <= _TEASER_SNIPPET_MAX_WORDS
         ):
             u.kind = "teaser"

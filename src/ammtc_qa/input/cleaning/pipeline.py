@@ -8,6 +8,7 @@ lines), so it is written out once, here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 from .audit import CleanedText, Removal
 from .datelines import _is_dateline
@@ -49,25 +50,26 @@ def clean(raw: str, *, markdown: bool = False, running: Sequence[tuple[int, int]
     _mark_navigation(units)
     for u in units:
         if u.kind is None:
-            u.kind = _simple_kind(u.text)
+            u.kind = _simple_kind(u.text, u.n_words)
     _confine_datelines_and_bylines(units)
     _mark_site_notices(units)
     _mark_menus(units)
 
     title_idx = _first_kept(units)
-    if title_idx is not None and not _looks_like_headline(units[title_idx].text):
+    if title_idx is not None and not units[title_idx].headline:
         title_idx = None
     _mark_teaser_blocks(units, title_idx)
     _mark_link_lists(units, title_idx)
     _mark_duplicates(units, title_idx)
     _mark_title_case_lines(units, title_idx)
 
-    paragraphs = [" ".join(units[i].text for i in run) for run in _paragraphs(units)]
+    paragraphs = [units[run[0]].text if len(run) == 1 else " ".join(units[i].text for i in run)
+                  for run in _paragraphs(units)]
     title = None
     if paragraphs and title_idx is not None and _first_kept(units) == title_idx:
         title = paragraphs[0] if _looks_like_headline(paragraphs[0]) else None
 
-    removed_units = sorted([u for u in units if u.kind is not None] + markers, key=lambda u: u.start)
+    removed_units = sorted([u for u in units if u.kind is not None] + markers, key=attrgetter("start"))
     spans: list[tuple[int, int, str]] = []  # (start, end, kind) in the raw text; a group is one span
     group_open: dict[int, int] = {}
     for u in removed_units:

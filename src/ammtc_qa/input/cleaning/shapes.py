@@ -30,18 +30,28 @@ def _last_char(text: str) -> str:
     return stripped[-1:] if stripped else ""
 
 
+_HEADLINE_BAD_END = frozenset(".…;:,–—-")
+
+
 def _looks_like_headline(text: str) -> bool:
     """A headline: a short line that does not end like a sentence or a lead-in."""
-    n = len(_words(text))
+    return _headline_shape(text, len(text.split()), _last_char(text))
+
+
+def _headline_shape(text: str, n_words: int, last_char: str) -> bool:
+    """``_looks_like_headline`` from the line's word count and ``_last_char``, when a unit has them."""
     return (
-        2 <= n <= _TITLE_MAX_WORDS
-        and _last_char(text) not in set(".…;:,–—-")
-        and any(c.isalpha() for c in text)
+        2 <= n_words <= _TITLE_MAX_WORDS
+        and last_char not in _HEADLINE_BAD_END
+        and (text[:1].isalpha() or any(c.isalpha() for c in text))
     )
 
 
+_BARE_STRIP = "\"'“”‘’()[]{}«»,;:!?."
+
+
 def _bare_token(token: str) -> str:
-    return token.strip("\"'“”‘’()[]{}«»,;:!?.")
+    return token.strip(_BARE_STRIP)
 
 
 def _is_title_case(text: str) -> bool:
@@ -50,24 +60,32 @@ def _is_title_case(text: str) -> bool:
     Headlines of *other* stories (related-news cards) and author names have this shape;
     article sentences almost never do, because most of their content words are lower-case.
     """
-    words = _words(text)
-    if not 2 <= len(words) <= _TITLE_CASE_MAX_WORDS or _last_char(text) in _SENTENCE_END_SET:
+    return _title_case_shape(text.split(), _last_char(text))
+
+
+def _title_case_shape(words: list[str], last_char: str) -> bool:
+    """``_is_title_case`` from the line's words and ``_last_char``, when a unit has them."""
+    if not 2 <= len(words) <= _TITLE_CASE_MAX_WORDS or last_char in _SENTENCE_END_SET:
         return False
-    content = []
+    first = words[0].strip(_BARE_STRIP)
+    if first and first[0].isalpha() and not first[0].isupper():
+        return False
+    content = capitalised = 0
     for w in words:
-        bare = _bare_token(w)
-        if not bare or not any(map(str.isalpha, bare)) or bare[0].isdigit():
+        bare = w.strip(_BARE_STRIP)
+        if not bare:
+            continue
+        head = bare[0]
+        if head.isdigit() or not (head.isalpha() or any(map(str.isalpha, bare))):
             continue
         if bare.lower() in _SMALL_WORDS:
             continue
-        content.append(bare)
-    if len(content) < 2:
+        content += 1
+        if head.isupper():
+            capitalised += 1
+    if content < 2:
         return False
-    first = _bare_token(words[0])
-    if first and first[0].isalpha() and not first[0].isupper():
-        return False
-    capitalised = sum(1 for w in content if w[0].isupper())
-    return capitalised >= 0.8 * len(content)
+    return capitalised >= 0.8 * content
 
 
 def _is_name(text: str) -> bool:

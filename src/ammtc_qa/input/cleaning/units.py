@@ -9,11 +9,10 @@ context-dependent passes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from .duplicates import _dup_key
-from .shapes import _CLOSERS, _ELLIPSIS_END, _is_title_case, _words
+from .shapes import _CLOSERS, _ELLIPSIS_END, _headline_shape, _last_char, _title_case_shape
 from .vocabulary import VOCABULARY
 
 # Inline photo markers as CMSs of Vietnamese sites render them ("... officer hinh anh 1Lt. Gen.",
@@ -22,6 +21,9 @@ _INLINE_MARKER = re.compile(
     r"(?:[-–—|]\s*)?(?<!\w)(?:h[iì]nh\s+[aả]nh|ảnh)\s*\d{1,3}(?:\.(?=\s*$))?",
     re.IGNORECASE,
 )
+
+# Every marker holds "nh" ("ảnh", "hình ảnh"): lines without it, nearly all, skip the marker search.
+_INLINE_MARKER_HINT = re.compile("nh", re.IGNORECASE)
 
 _BULLET = re.compile(r"^(?:[•·*\-–—▪►◦‣○●■□→]|\d{1,2}[.)])\s*(\S.*)$")
 _BODY_MIN_WORDS = 20  # a paragraph this long is article body, not furniture
@@ -38,7 +40,7 @@ _MD_HEADING_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 _MD_RULE = re.compile(r"^ {0,3}(?:(?:=[ \t]*){3,}|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Unit:
     start: int  # span in the normalised text
     end: int
@@ -48,27 +50,69 @@ class _Unit:
     heading: bool = False  # a Markdown heading: never part of a hard-wrapped paragraph
     wrap_next: bool = False  # the next unit is the rest of this one's hard-wrapped paragraph
     wrap_prev: bool = False
+    # Features of the text, computed on first use and kept: several rules ask, and a page can have
+    # 50,000 units (``text`` never changes after the split). Slots, not a ``__dict__`` per unit and
+    # no list of words kept: every object that lives through the passes is one more for each of
+    # the garbage collector's full scans, which the passes' allocations set off as the page grows.
+    _n_words: int | None = field(default=None, init=False, repr=False, compare=False)
+    _last_char: str | None = field(default=None, init=False, repr=False, compare=False)
+    _headline: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _title_case: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _ellipsis: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _dup_key: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def wrapped(self) -> bool:
         return self.wrap_next or self.wrap_prev
 
-    # Computed once per unit: several passes ask, and a page can have 50,000 units.
-    @cached_property
-    def title_case(self) -> bool:
-        return _is_title_case(self.text)
+    @property
+    def n_words(self) -> int:
+        if self._n_words is None:
+            self._n_words = len(self.text.split())
+        return self._n_words
 
-    @cached_property
+    @property
+    def last_char(self) -> str:
+        """``shapes._last_char`` of the text."""
+        if self._last_char is None:
+            self._last_char = _last_char(self.text)
+        return self._last_char
+
+    @property
+    def headline(self) -> bool:
+        """``shapes._looks_like_headline`` of the text."""
+        if self._headline is None:
+            self._headline = _headline_shape(self.text, self.n_words, self.last_char)
+        return self._headline
+
+    @property
+    def title_case(self) -> bool:
+        """``shapes._is_title_case`` of the text."""
+        if self._title_case is None:
+            self._title_case = _title_case_shape(self.text.split(), self.last_char)
+        return self._title_case
+
+    @property
+    def ellipsis(self) -> bool:
+        """The text ends with an ellipsis (``shapes._ELLIPSIS_END``): a snippet cut off."""
+        if self._ellipsis is None:
+            self._ellipsis = _ELLIPSIS_END.search(self.text) is not None
+        return self._ellipsis
+
+    @property
     def dup_key(self) -> tuple[str, ...]:
-        return _dup_key(self.text)
+        if self._dup_key is None:
+            self._dup_key = _dup_key(self.text)
+        return self._dup_key
 
 
 def _strip_span(norm: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and norm[start].isspace():
-        start += 1
-    while end > start and norm[end - 1].isspace():
-        end -= 1
-    return start, end
+    """``norm[start:end]`` without the white space around it, as a span (empty at ``end`` if blank)."""
+    piece = norm[start:end]
+    kept = piece.lstrip()
+    if not kept:
+        return end, end
+    return end - len(kept), start + len(kept.rstrip()) + len(piece) - len(kept)
 
 
 def _find_inline_markers(line: str) -> list[tuple[int, int]]:
@@ -113,7 +157,15 @@ def _split_units(norm: str, markdown: bool = False) -> tuple[list[_Unit | None],
             if not line[piece_start:line_end].strip(" \t#"):  # "#", "# #": an empty heading
                 units.append(None)
                 continue
-        cuts = [c for c in _find_inline_markers(line[:line_end]) if c[0] >= piece_start]
+        if not _INLINE_MARKER_HINT.search(line):  # most lines: one unit, the stripped line
+            if piece_start == 0 and line_end == len(line):
+                text = line.strip()
+                s = line_start + len(line) - len(line.lstrip())
+                units.append(_Unit(s, s + len(text), text, heading=heading))
+                continue
+            cuts = []
+        else:
+            cuts = [c for c in _find_inline_markers(line[:line_end]) if c[0] >= piece_start]
         bounds = []
         for m_start, m_end in cuts:
             bounds.append((piece_start, m_start))
@@ -154,27 +206,53 @@ def _link_hard_wraps(norm: str, units: list[_Unit]) -> None:
             units[i].wrap_next = units[i + 1].wrap_prev = True
 
 
-def _paragraphs(units: list[_Unit]) -> list[list[int]]:
-    """Indices of kept units, grouped into paragraphs: runs of kept hard-wrapped lines."""
-    runs: list[list[int]] = []
+def _paragraphs(units: list[_Unit]) -> list[range]:
+    """Indices of kept units, grouped into paragraphs: runs of kept hard-wrapped lines.
+
+    A run is consecutive units, so it is a ``range`` (which the garbage collector need not scan).
+    """
+    runs: list[range] = []
+    start = -1  # first unit of the open run, -1 if none is open
     for i, u in enumerate(units):
         if u.kind is not None:
+            if start >= 0:
+                runs.append(range(start, i))
+                start = -1
             continue
-        if runs and runs[-1][-1] == i - 1 and units[i - 1].wrap_next:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
+        if start < 0:
+            start = i
+        if not u.wrap_next:
+            runs.append(range(start, i + 1))
+            start = -1
+    if start >= 0:
+        runs.append(range(start, len(units)))
     return runs
 
 
-def _body_runs(units: list[_Unit]) -> list[list[int]]:
-    """Kept paragraphs that are clearly article body: long, and not a teaser snippet cut off with "..."."""
-    return [
-        run
-        for run in _paragraphs(units)
-        if sum(len(_words(units[i].text)) for i in run) >= _BODY_MIN_WORDS
-        and not _ELLIPSIS_END.search(units[run[-1]].text)
-    ]
+def _body_runs(units: list[_Unit]) -> list[range]:
+    """Kept paragraphs that are clearly article body: long, and not a teaser snippet cut off with "...".
+
+    ``_paragraphs`` filtered, in one walk: the passes ask for it again after each of them.
+    """
+    runs: list[range] = []
+    start, words = -1, 0  # the open paragraph and its word count so far
+    for i, u in enumerate(units):
+        if u.kind is not None:
+            if start >= 0:  # the open paragraph ended with the unit before
+                if words >= _BODY_MIN_WORDS and not units[i - 1].ellipsis:
+                    runs.append(range(start, i))
+                start = -1
+            continue
+        if start < 0:
+            start, words = i, 0
+        words += u.n_words
+        if not u.wrap_next:
+            if words >= _BODY_MIN_WORDS and not u.ellipsis:
+                runs.append(range(start, i + 1))
+            start = -1
+    if start >= 0 and words >= _BODY_MIN_WORDS and not units[-1].ellipsis:
+        runs.append(range(start, len(units)))
+    return runs
 
 
 def _body_bounds(units: list[_Unit]) -> tuple[int, int]:
