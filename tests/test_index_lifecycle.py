@@ -256,9 +256,11 @@ def test_changed_settings_or_model_make_the_index_stale(built: tuple[Path, Path]
         ammtc_qa.load(corpus, index, rebuild="never", model="/some/other/model")
 
 
-def test_an_index_of_the_previous_store_format_is_refused_clearly_and_rebuilt_without_embedding(
-        built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Format 2 kept per-article tables in each version; format 3 keeps them in the segments. An
+@pytest.mark.parametrize("old", [2, 3])
+def test_an_index_of_a_previous_store_format_is_refused_clearly_and_rebuilt_without_embedding(
+        built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, old: int) -> None:
+    """Format 2 kept per-article tables in each version; format 3 keeps them in the segments;
+    format 4 reads article metadata on demand and keeps the ranker's summaries per segment. An
     old index is named as such by rebuild="never", and rebuilt by "auto" from the corpus with the
     old index's vectors (keyed by model and text): nothing is embedded again."""
     corpus, index = built
@@ -266,9 +268,9 @@ def test_an_index_of_the_previous_store_format_is_refused_clearly_and_rebuilt_wi
     answer = before.ask("How many workers were rescued from the scam compound?")
     manifest_path = index / current(index) / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["format"] = 2
+    manifest["format"] = old
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(IndexUnavailableError, match="index format 2 is not 3"):
+    with pytest.raises(IndexUnavailableError, match=f"index format {old} is not 4"):
         ammtc_qa.load(corpus, index, rebuild="never")
 
     def no_model(self: Embedder, texts: list[str], **kw: object) -> np.ndarray:
@@ -280,7 +282,7 @@ def test_an_index_of_the_previous_store_format_is_refused_clearly_and_rebuilt_wi
     monkeypatch.undo()  # the question is encoded
     again = qa.ask("How many workers were rescued from the scam compound?")
     assert [(p.doc_id, p.start) for p in again.passages] == [(p.doc_id, p.start) for p in answer.passages]
-    assert json.loads((index / current(index) / "manifest.json").read_text(encoding="utf-8"))["format"] == 3
+    assert json.loads((index / current(index) / "manifest.json").read_text(encoding="utf-8"))["format"] == 4
 
 
 def test_missing_index_with_never_is_unavailable(make_corpus, tmp_path: Path) -> None:  # noqa: ANN001

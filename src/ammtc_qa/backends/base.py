@@ -164,7 +164,12 @@ class Backend(Protocol):
         """Every document, streamed (an archive need not fit in memory)."""
 
     def doc_meta(self) -> Sequence[DocMeta]:
-        """Metadata of every document (no text): what filters and the meeting catalog read."""
+        """Metadata of every document (no text), for callers that list the archive (``info``, the
+        contract suite). The ranker does not iterate it when the backend also offers
+        ``meta_summary()`` (``backends.summary.MetaSummary`` of the live documents),
+        ``docs_mentioning(stored meeting keys)`` and ``count_undated(filter)``: the local store
+        answers those from per-segment summaries and columns, so opening a version and building
+        its ranker cost O(segments), not O(articles). Without them the ranker reads this once."""
 
     def copies(self, doc_id: str) -> tuple[str, ...]:
         """Ids of the document's near copies (syndicated versions)."""

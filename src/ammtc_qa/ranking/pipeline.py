@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -23,7 +23,8 @@ import numpy as np
 
 from ..answer import Answer, Passage
 from ..backends.base import Backend
-from ..backends.filters import Filter
+from ..backends.filters import DocMeta, Filter
+from ..backends.summary import MetaSummary
 from ..indexing.embedding import Embedder
 from ..settings import SearchSettings
 from ..text.lexical import question_tokens
@@ -41,13 +42,17 @@ class Ranker:
         self.backend = backend
         self._embedder_factory = embedder_factory
         self.reranker = reranker
-        self.meta = {m.doc_id: m for m in backend.doc_meta()}
-        self.catalog = MeetingCatalog.from_meta(list(self.meta.values()))
-        self.timeline = Timeline.from_meta(
-            self.meta.values(), aliases={k: rep for rep, kinds in self.catalog.series.items() for k in kinds},
+        # the corpus-wide tables, from counts a store can keep per part (``backends.summary``): a
+        # local version adds its segments' summaries, so a change costs O(change + segments)
+        summary = backend.meta_summary() if hasattr(backend, "meta_summary") else \
+            MetaSummary.of(backend.doc_meta())
+        docs_of = getattr(backend, "docs_mentioning", None) or _docs_mentioning(backend)
+        self.catalog = MeetingCatalog.from_summary(summary, docs_of)
+        self.timeline = Timeline.from_summary(
+            summary, aliases={k: rep for rep, kinds in self.catalog.series.items() for k in kinds},
             canonical=self.catalog.canonical)
-        self._undated = [m for m in self.meta.values() if m.date is None]
-        self.publishers = PublisherNames(m.publisher for m in self.meta.values() if m.publisher)
+        self.publishers = PublisherNames(summary.publishers)
+        self._undated: list[DocMeta] | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -146,7 +151,12 @@ class Ranker:
     def _undated_notice(self, where: Filter) -> list[str]:
         """How many articles a date filter left out only because they have no date."""
         undated = replace(where, since=None, until=None)
-        count = sum(undated.matches(m) for m in self._undated)
+        if hasattr(self.backend, "count_undated"):  # the store's date column, not every article
+            count = int(self.backend.count_undated(undated))
+        else:
+            if self._undated is None:
+                self._undated = [m for m in self.backend.doc_meta() if m.date is None]
+            count = sum(undated.matches(m) for m in self._undated)
         if not count:
             return []
         return [f"The date filter left out {count} article{'s' * (count != 1)} without a date."]
@@ -200,6 +210,16 @@ class Ranker:
                        title=doc.title, publisher=doc.publisher, date=doc.date, url=doc.url,
                        meeting=doc.meetings.main, highlights=highlights, also_reported_by=tuple(item.also),
                        explanation=info)
+
+
+def _docs_mentioning(backend: Backend) -> Callable[[Sequence[str]], frozenset[str]]:
+    """Ids of the articles mentioning any of some stored meeting keys, from every article's
+    metadata (a backend without a ``docs_mentioning`` lookup)."""
+    def docs_of(keys: Sequence[str]) -> frozenset[str]:
+        wanted = set(keys)
+        return frozenset(m.doc_id for m in backend.doc_meta() if wanted.intersection(m.meetings))
+
+    return docs_of
 
 
 def _rank(rank: int, not_ranked: int) -> int | None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..backends.filters import DocMeta
+from ..backends.summary import MetaSummary
 from ..text.meetings import MEETING_KINDS, meeting_token, meetings_in_question, series_mentions, split_key
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -31,8 +32,9 @@ class MeetingCatalog:
     stored form, for filters and BM25 tokens; nothing is re-indexed when an article defines an acronym.
     """
 
-    docs_mentioning: dict[str, frozenset[str]]
-    """Doc ids of the articles that mention each meeting."""
+    docs_mentioning: Mapping[str, frozenset[str]]
+    """Doc ids of the articles that mention each meeting (keys: every meeting an article mentions;
+    the ids are looked up when read)."""
     by_year: dict[int, frozenset[str]]
     by_place: dict[str, frozenset[str]]
     series: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -41,6 +43,20 @@ class MeetingCatalog:
 
     @classmethod
     def from_meta(cls, documents: Sequence[DocMeta]) -> MeetingCatalog:
+        docs = list(documents)
+
+        def docs_of(stored: Sequence[str]) -> frozenset[str]:
+            wanted = set(stored)
+            return frozenset(d.doc_id for d in docs if wanted.intersection(d.meetings))
+
+        return cls.from_summary(MetaSummary.of(docs), docs_of)
+
+    @classmethod
+    def from_summary(cls, summary: MetaSummary,
+                     docs_of: Callable[[Sequence[str]], frozenset[str]]) -> MeetingCatalog:
+        """The catalog of the articles ``summary`` counts (``backends.summary``); ``docs_of(keys)``:
+        the ids of the articles that mention any of these stored meeting keys (asked only when
+        ``docs_mentioning[key]`` is read)."""
         parent: dict[str, str] = {k: k for k in MEETING_KINDS}
 
         def root(kind: str) -> str:
@@ -50,11 +66,15 @@ class MeetingCatalog:
                 kind = parent[kind]
             return kind
 
-        for doc in documents:
-            for key in doc.meetings:
-                root(split_key(key)[0])
-            for acronym, name in doc.aliases:
-                a, b = root(acronym), root(name)
+        # in the order the articles gave them (an article's meetings, then its aliases)
+        events = sorted([((*e[1][:2], 0, e[1][2]), k, None) for k, e in summary.meetings.items()]
+                        + [((*e[1][:2], 1, e[1][2]), a, n) for (a, n), e in summary.aliases.items()],
+                        key=lambda ev: ev[0])
+        for _, first, second in events:
+            if second is None:
+                root(split_key(first)[0])
+            else:
+                a, b = root(first), root(second)
                 if a != b:
                     parent[b] = a
         classes: dict[str, list[str]] = defaultdict(list)
@@ -67,21 +87,18 @@ class MeetingCatalog:
             kind, number = split_key(key)
             return f"{rep.get(kind, kind)} {number}"
 
-        mentioning: dict[str, set[str]] = defaultdict(set)
+        stored: dict[str, list[str]] = defaultdict(list)
+        for key, _ in summary.ordered("meetings"):
+            stored[canonical(key)].append(key)
         years: dict[int, set[str]] = defaultdict(set)
         places: dict[str, set[str]] = defaultdict(set)
-        for doc in documents:
-            for key in doc.meetings:
-                mentioning[canonical(key)].add(doc.doc_id)
-            if doc.main_meeting:
-                main = canonical(doc.main_meeting)
-                when = doc.meeting_date or doc.date
-                if when:
-                    years[when.year].add(main)
-                for place in doc.places:
-                    places[place.casefold()].add(main)
+        for main, year in summary.years:
+            years[year].add(canonical(main))
+        for main, place in summary.places:
+            places[place.casefold()].add(canonical(main))
         freeze = lambda d: {k: frozenset(v) for k, v in d.items()}  # noqa: E731
-        return cls(freeze(mentioning), freeze(years), freeze(places), series)
+        return cls(_Mentioning({k: tuple(v) for k, v in stored.items()}, docs_of), freeze(years), freeze(places),
+                   series)
 
     @property
     def keys(self) -> list[str]:
@@ -124,6 +141,30 @@ class MeetingCatalog:
         """The meetings of a series the corpus mentions, by number ("AMMTC" -> ["AMMTC 12", ...])."""
         rep = self._representative.get(kind, kind)
         return sorted((k for k in self.docs_mentioning if split_key(k)[0] == rep), key=_meeting_sort_key)
+
+
+class _Mentioning(Mapping[str, frozenset[str]]):
+    """Canonical meeting key -> ids of the articles mentioning it, looked up on first read."""
+
+    def __init__(self, stored: dict[str, tuple[str, ...]], docs_of: Callable[[Sequence[str]], frozenset[str]]) -> None:
+        self._stored = stored
+        self._docs_of = docs_of
+        self._found: dict[str, frozenset[str]] = {}
+
+    def __getitem__(self, key: str) -> frozenset[str]:
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._docs_of(self._stored[key])
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._stored
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
 
 
 def _kind_order(kind: str) -> tuple[int, int, int, str]:

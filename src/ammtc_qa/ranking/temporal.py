@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..backends.filters import DocMeta
+from ..backends.summary import MetaSummary
 from ..text.meetings import find_meetings, meetings_in_question
 from ..text.meetings.series import fold_kind, loose_kind_pattern, loose_numbered
 
@@ -109,21 +110,23 @@ class Timeline:
                   canonical: Callable[[str], str] | None = None) -> Timeline:
         """``aliases``: extra surface names of series (name -> kind); ``canonical``: one key for
         every stored form of a meeting (``MeetingCatalog.canonical``)."""
+        return cls.from_summary(MetaSummary.of(documents), aliases, canonical)
+
+    @classmethod
+    def from_summary(cls, summary: MetaSummary, aliases: dict[str, str] | None = None,
+                     canonical: Callable[[str], str] | None = None) -> Timeline:
+        """The timeline of the articles ``summary`` counts (``backends.summary``)."""
         same = canonical or (lambda key: key)
         dates: dict[str, Counter[dt.date]] = defaultdict(Counter)
         published: dict[str, list[dt.date]] = defaultdict(list)
         places: dict[str, Counter[str]] = defaultdict(Counter)
-        keys: set[str] = set()
-        for doc in documents:
-            keys.update(same(k) for k in doc.meetings)
-            if doc.main_meeting:
-                main = same(doc.main_meeting)
-                keys.add(main)
-                if doc.meeting_date:
-                    dates[main][doc.meeting_date] += 1
-                if doc.date:
-                    published[main].append(doc.date)
-                places[main].update(doc.places)
+        keys: set[str] = {same(k) for k in summary.meetings} | {same(k) for k in summary.mains}
+        for (main, day), count in summary.ordered("meeting_dates"):
+            dates[same(main)][dt.date.fromisoformat(day)] += count
+        for main, day in summary.published:
+            published[same(main)].append(dt.date.fromisoformat(day))
+        for (main, place), count in summary.ordered("places"):
+            places[same(main)][place] += count
         meetings: dict[str, MeetingInfo] = {}
         for key in keys:
             parts = _key_parts(key)

@@ -45,6 +45,7 @@ from ...errors import IndexCorruptError, IndexFormatError, UnknownDocumentError
 from ...input.document import Document
 from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
 from ..filters import DocMeta, Filter
+from ..summary import MetaSummary
 from .bm25 import Forward, corpus_stats, query_weights, scores_for, segment_scores
 from .segment import (
     SEGMENTS,
@@ -63,10 +64,12 @@ from .segment import (
 from .store import VersionWriter, current_version, file_sha256, read_live, read_manifest, verify, writer_lock
 from .vectors import EXACT_ALLOWED_LIMIT, is_stale_kind
 
-FORMAT = 3
+FORMAT = 4
 """On-disk layout of the local store; an index of another format is rebuilt (its vectors are
 reused: ``stored_vectors``). 3: per-article build facts and near-copy links in the segments
-(``facts/``), no ``links.json`` in versions."""
+(``facts/``), no ``links.json`` in versions. 4: article metadata read on demand
+(``docmeta.jsonl`` + offsets, ``doc_ids.bin``) instead of a ``docmeta.json`` parsed at open, and a
+per-segment ``summary.json`` the ranker's tables are added up from."""
 VERIFY_BYTES = 256 << 20
 """``verify="auto"``: segments whose files add up to more than this are checked for shape and
 size at open, and by checksum only with ``verify="full"`` (hashing gigabytes at every open
@@ -156,6 +159,7 @@ class LocalBackend:
         self.copies = lru_cache(maxsize=DOC_CACHE)(self._copies)  # type: ignore[method-assign]
         self._masks: OrderedDict[tuple[int, Filter], np.ndarray] = OrderedDict()
         self._counts: dict[str, int] | None = None
+        self._summary: MetaSummary | None = None
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -316,9 +320,45 @@ class LocalBackend:
         for doc_id in self.by_doc:
             yield self.document(doc_id)
 
-    def doc_meta(self) -> list[DocMeta]:
-        return [seg.meta[r] for seg, live in zip(self.segments, self.doc_live, strict=True)
-                for r in np.flatnonzero(live).tolist()]
+    def doc_meta(self) -> Sequence[DocMeta]:
+        """Every live document's metadata, read from disk as it is iterated or indexed."""
+        return _MetaView(self)
+
+    def meta_summary(self) -> MetaSummary:
+        """The ranker's counts over the live documents (``backends.summary``): each segment's
+        summary, written with it, less its tombstoned documents, added up. O(segments + removed
+        documents + distinct values), never a pass over the archive's metadata."""
+        if self._summary is None:
+            parts = []
+            for seg, live in zip(self.segments, self.doc_live, strict=True):
+                if len(seg.meta) == 0:
+                    continue
+                has = np.diff(seg.passage_bounds) > 0
+                dead = np.flatnonzero(has & ~live).tolist()
+                part = seg.summary.without([(r, seg.meta[r]) for r in dead]) if dead else seg.summary
+                if part is None:  # a removed document came first for a value others hold: count again
+                    rows = np.flatnonzero(live).tolist()
+                    part = MetaSummary.of((seg.meta[r] for r in rows), rows)
+                parts.append(part)
+            self._summary = MetaSummary.combine(parts)
+        return self._summary
+
+    def docs_mentioning(self, keys: Sequence[str]) -> frozenset[str]:
+        """Ids of the live documents that mention any of these stored meeting keys (the
+        segments' meeting postings)."""
+        out: set[str] = set()
+        for seg, live in zip(self.segments, self.doc_live, strict=True):
+            rows = np.unique(np.concatenate([seg.columns.mentioning(k) for k in keys] or [np.zeros(0, np.int64)]))
+            out.update(seg.doc_ids[r] for r in rows[live[rows]].tolist())
+        return frozenset(out)
+
+    def count_undated(self, where: Filter) -> int:
+        """Live documents without a date that ``where`` (given no date range) would let through."""
+        total = 0
+        for i, seg in enumerate(self.segments):
+            docs = self._columns[i].doc_mask(where) & self.doc_live[i] & (np.asarray(seg.columns.dates) < 0)
+            total += int(docs.sum())
+        return total
 
     def copies(self, doc_id: str) -> tuple[str, ...]:
         """Ids of the document's near copies (cached per version: ``_copies``)."""
@@ -525,6 +565,31 @@ class _DocIndex(Mapping[str, tuple[int, int]]):
         return self._len
 
 
+class _MetaView(Sequence[DocMeta]):
+    """A version's live documents' metadata, in segment order, read on demand."""
+
+    def __init__(self, backend: LocalBackend) -> None:
+        self._segments = backend.segments
+        self._rows = [np.flatnonzero(live) for live in backend.doc_live]
+        self._ends = np.cumsum([len(r) for r in self._rows]) if self._rows else np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self._ends[-1]) if len(self._ends) else 0
+
+    def __getitem__(self, i: int) -> DocMeta:  # type: ignore[override]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        s = int(np.searchsorted(self._ends, i, side="right"))
+        before = int(self._ends[s - 1]) if s else 0
+        return self._segments[s].meta[int(self._rows[s][i - before])]
+
+    def __iter__(self) -> Iterator[DocMeta]:
+        for seg, rows in zip(self._segments, self._rows, strict=True):
+            for r in rows.tolist():
+                yield seg.meta[r]
+
+
 class _Counts(Mapping[str, int]):
     """A version's counts; ``linked_copies`` (a pass over every document) only when read."""
 
@@ -555,6 +620,9 @@ class _Columns:
         self.rows_of_doc = weakref.WeakMethod(seg.rows_of_doc)
 
     def passage_mask(self, f: Filter) -> np.ndarray:
+        return self.doc_mask(f)[self.doc_row]
+
+    def doc_mask(self, f: Filter) -> np.ndarray:
         n = self.n_docs
         c = self.cols
         docs = np.ones(n, dtype=bool)
@@ -579,7 +647,7 @@ class _Columns:
             docs &= np.isin(c.publisher, c.codes(c.publishers, f.publishers))
         if f.languages is not None:
             docs &= np.isin(c.language, c.codes(c.languages, f.languages))
-        return docs[self.doc_row]
+        return docs
 
 
 _COLUMNS: weakref.WeakKeyDictionary[Segment, _Columns] = weakref.WeakKeyDictionary()

@@ -5,7 +5,11 @@ Layout of ``segments/s-<seq>-<id>/`` (written once under a temporary name, then 
     manifest.json          sha256 of every file below, and the segment's counts
     docs.jsonl             one cleaned document per line (``Document.to_json``)
     docs_offsets.npy       int64 [docs+1]: byte offsets of the lines (read on demand)
-    docmeta.json           per document: metadata without text (filters, catalog, citations)
+    docmeta.jsonl          per document, one line: metadata without text (citations, filters'
+                           reference), read on demand through docmeta_offsets.npy (int64 [docs+1])
+    doc_ids.bin            the documents' ids, UTF-8, back to back; doc_ids_offsets.npy int64 [docs+1]
+    summary.json           what the ranker's corpus-wide tables need of the documents that have
+                           passages, as counts (``backends.summary.MetaSummary``)
     facts/                 per document, what builds compare and link by (see ``Facts``):
                            text_sha/raw_sha.npy uint8 [docs, 32], anchors_*.npy (near-copy sketch),
                            links_*.npy (near copies, as the first passage id of each copy), and
@@ -23,8 +27,9 @@ Layout of ``segments/s-<seq>-<id>/`` (written once under a temporary name, then 
     dense.faiss            FAISS index over local rows (Flat, or IVF-SQ8 for large segments)
     bm25/                  terms.json, forward (by passage) and postings (by term) arrays
 
-Everything but ``docmeta.json`` and the BM25 term list is memory-mapped: opening a segment
-reads neither the texts nor the vectors nor the build facts. A segment never changes;
+Everything but ``summary.json`` and the BM25 term list is memory-mapped: opening a segment
+reads neither the texts nor the metadata nor the vectors nor the build facts, so it costs
+O(distinct terms and values), not O(documents). A segment never changes;
 deletions are tombstones in the version that references it, and merges write a new segment.
 A near-copy link names the linked article's first passage id, which is never reused: when
 either article is removed or replaced its passages are tombstoned and the link is gone, with
@@ -40,8 +45,9 @@ import mmap
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +56,7 @@ import numpy as np
 from ...errors import IndexCorruptError
 from ...input.document import Document
 from ..filters import DocMeta
+from ..summary import MetaSummary
 from . import store
 from .bm25 import Forward, Postings
 from .store import MANIFEST, file_sha256, read_manifest, verify
@@ -276,11 +283,11 @@ class Segment:
         if verify_files:
             verify(folder, manifest)
         self.manifest = manifest
-        meta = _read(folder / "docmeta.json", _json)
-        try:
-            self.meta = [DocMeta.from_json(m) for m in meta["docs"]]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise IndexCorruptError(f"{folder / 'docmeta.json'}: not a segment's document table ({exc})") from exc
+        self.meta_offsets = _read(folder / "docmeta_offsets.npy", _npy)
+        self.id_offsets = _read(folder / "doc_ids_offsets.npy", _npy)
+        n_docs = max(len(self.meta_offsets) - 1, 0)
+        self.meta = _Rows(folder / "docmeta.jsonl", self.meta_offsets, _meta_of)
+        self.doc_ids = _Rows(folder / "doc_ids.bin", self.id_offsets, _id_of)
         self.offsets = _read(folder / "docs_offsets.npy", _npy)
         self.passages = np.asarray(_read(folder / "passages.npy", _npy))
         self.sentences = _read(folder / "sentences.npy", _npy)
@@ -311,14 +318,22 @@ class Segment:
             raise IndexCorruptError(f"{folder / MANIFEST}: not a segment manifest") from exc
         self.dense = _read(folder / "dense.faiss", lambda p: VectorIndex.load(p, kind))
         self._check_shapes()
-        self.doc_ids = [m.doc_id for m in self.meta]
         self.pids = np.ascontiguousarray(self.passages[:, 0])
         self.doc_row = np.ascontiguousarray(self.passages[:, 1])
         self.sentence_bounds = np.searchsorted(np.asarray(self.sentences[:, 0]), np.arange(len(self.passages) + 1))
         self.passage_bounds = np.searchsorted(self.doc_row, np.arange(len(self.meta) + 1))
         # Mapped now, not on first use: a later change may delete this segment, and a version that
         # is still being read must keep reading it (POSIX unlink semantics hold for open maps only).
-        self._docs_map = _read(folder / "docs.jsonl", _map) if self.meta else None
+        self._docs_map = _read(folder / "docs.jsonl", _map) if n_docs else None
+
+    @cached_property
+    def summary(self) -> MetaSummary:
+        """The ranker's counts over this segment's documents that have passages (read once)."""
+        data = _read(self.folder / "summary.json", _json)
+        try:
+            return MetaSummary.from_json(data)
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise IndexCorruptError(f"{self.folder / 'summary.json'}: not a segment summary ({exc})") from exc
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -338,6 +353,11 @@ class Segment:
                     or np.any(np.diff(self.passages[:, 1]) < 0) or np.any(np.diff(self.passages[:, 0]) <= 0)
                     or self.passages[:, 2].min() < 0 or np.any(self.passages[:, 3] < self.passages[:, 2])):
             problems.append(("passages.npy", "document rows, ids or spans out of range or out of order"))
+        for fname, offsets in (("docmeta.jsonl", self.meta_offsets), ("doc_ids.bin", self.id_offsets)):
+            fsize = (self.folder / fname).stat().st_size
+            if offsets.shape != (d + 1,) or (d and (np.any(np.diff(offsets) < 0) or offsets[0] != 0
+                                                    or offsets[-1] != fsize)):
+                problems.append((fname, f"offsets do not fit {fname} and {d} documents"))
         size = (self.folder / "docs.jsonl").stat().st_size
         if self.offsets.shape != (d + 1,) or (d and (np.any(np.diff(self.offsets) <= 0) or self.offsets[0] != 0
                                                      or self.offsets[-1] != size)):
@@ -449,9 +469,9 @@ class Segment:
         passages[:, 1] = doc_remap[passages[:, 1]]
         sentences = np.array(self.sentences[srows])
         sentences[:, 0] = row_remap[sentences[:, 0]]
-        raw = json.loads((self.folder / "docmeta.json").read_text(encoding="utf-8"))["docs"]
         return SegmentData(
-            doc_lines=[self.document_line(int(d)) for d in live_docs], meta=[raw[int(d)] for d in live_docs],
+            doc_lines=[self.document_line(int(d)) for d in live_docs],
+            meta=[json.loads(self.meta.line(int(d))) for d in live_docs],
             facts=self.facts.take(np.asarray(live_docs, dtype=np.int64)),
             passages=passages, sentences=sentences, vectors=np.asarray(self.vectors_f16[prows]),
             sentence_vectors=np.asarray(self.sentence_vectors_f16[srows]), keys=np.asarray(self.keys[prows]),
@@ -497,7 +517,13 @@ def write_segment(index_dir: Path, seq: int, data: SegmentData, vector_kind: str
                 f.write(line)
                 offsets[i + 1] = offsets[i] + len(line)
         _save(tmp / "docs_offsets.npy", offsets)
-        (tmp / "docmeta.json").write_text(json.dumps({"docs": data.meta}, ensure_ascii=False), encoding="utf-8")
+        _blob(tmp / "docmeta.jsonl", tmp / "docmeta_offsets.npy",
+              [json.dumps(m, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n" for m in data.meta])
+        _blob(tmp / "doc_ids.bin", tmp / "doc_ids_offsets.npy",
+              [str(m["doc_id"]).encode("utf-8", "surrogatepass") for m in data.meta])
+        with_passages = np.unique(np.asarray(data.passages, dtype=np.int64).reshape(-1, 5)[:, 1]).tolist()
+        summary = MetaSummary.of((DocMeta.from_json(data.meta[r]) for r in with_passages), with_passages)
+        (tmp / "summary.json").write_text(json.dumps(summary.to_json(), ensure_ascii=False), encoding="utf-8")
         _save(tmp / "passages.npy", np.asarray(data.passages, dtype=np.int64).reshape(-1, 5))
         _save(tmp / "sentences.npy", np.asarray(data.sentences, dtype=np.int64).reshape(-1, 3))
         _save(tmp / "vectors.npy", np.asarray(data.vectors, dtype=np.float16))
@@ -541,6 +567,54 @@ def write_segment(index_dir: Path, seq: int, data: SegmentData, vector_kind: str
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return name
+
+
+class _Rows(Sequence[T]):
+    """Row ``i`` of a memory-mapped blob of records (``offsets[i]:offsets[i + 1]``), parsed when read."""
+
+    def __init__(self, path: Path, offsets: np.ndarray, parse: Callable[[bytes], T]) -> None:
+        self.path = path
+        self.offsets = offsets
+        self.parse = parse
+        # mapped now, not on first use: the segment may be deleted while a version still reads it
+        self._map = _read(path, _map) if len(offsets) > 1 and int(offsets[-1]) > 0 else None
+
+    def __len__(self) -> int:
+        return max(len(self.offsets) - 1, 0)
+
+    def line(self, i: int) -> bytes:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if self._map is None:
+            return b""
+        return self._map[int(self.offsets[i]):int(self.offsets[i + 1])]
+
+    def __getitem__(self, i: int) -> T:  # type: ignore[override]
+        try:
+            return self.parse(self.line(int(i)))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise IndexCorruptError(f"{self.path}: row {i} cannot be read ({exc})") from exc
+
+    def __iter__(self) -> Iterator[T]:
+        for i in range(len(self)):
+            yield self[i]
+
+
+def _meta_of(line: bytes) -> DocMeta:
+    return DocMeta.from_json(json.loads(line))
+
+
+def _id_of(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogatepass")
+
+
+def _blob(path: Path, offsets_path: Path, records: Sequence[bytes]) -> None:
+    offsets = np.zeros(len(records) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in records], out=offsets[1:])
+    with open(path, "wb") as f:
+        for r in records:
+            f.write(r)
+    _save(offsets_path, offsets)
 
 
 def _hex(row: np.ndarray) -> str:
