@@ -325,6 +325,7 @@ class Segment:
         # Mapped now, not on first use: a later change may delete this segment, and a version that
         # is still being read must keep reading it (POSIX unlink semantics hold for open maps only).
         self._docs_map = _read(folder / "docs.jsonl", _map) if n_docs else None
+        _ = self.summary  # read at open (a few counts): a damaged summary is refused here, by name
 
     @cached_property
     def summary(self) -> MetaSummary:
