@@ -156,3 +156,41 @@ def make_corpus(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return make
+
+
+def pdf_bytes(pages: list[list[tuple[int, list[str]]]], title: str | None = None) -> bytes:
+    """A small valid PDF (Helvetica, WinAnsi) whose pages each hold text blocks ``(y, lines)``,
+    one ``BT … ET`` block each, as word processors write a header, a body and a footer apart;
+    ``title`` goes in the document information dictionary."""
+    objs: list[bytes] = []
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages)))
+    objs.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objs.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
+    objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    for i, blocks in enumerate(pages):
+        ops: list[str] = []
+        for y, lines in blocks:
+            ops += ["BT", "/F1 11 Tf", "14 TL", f"50 {y} Td"]
+            for line in lines:
+                escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+                ops.append(f"({escaped}) Tj T*")
+            ops.append("ET")
+        stream = "\n".join(ops).encode("cp1252")
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+                    f"/Contents {5 + 2 * i} 0 R >>".encode())
+        objs.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    info = b""
+    if title:
+        objs.append(f"<< /Title ({title}) >>".encode("cp1252"))
+        info = f" /Info {len(objs)} 0 R".encode()
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for k, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{k} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R".encode() + info + b" >>\n"
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -13,6 +13,7 @@ import pytest
 import ammtc_qa
 from ammtc_qa.errors import CorpusWarning
 from ammtc_qa.input.corpus import read_corpus
+from conftest import pdf_bytes
 
 pypdf = pytest.importorskip("pypdf")
 docx = pytest.importorskip("docx")
@@ -31,37 +32,8 @@ PAGE_3 = ["Delegates agreed to meet again next year in Freedonia to review",
           "progress on the hotline and the registry of seizures."]
 
 
-def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
-    objs: list[bytes] = []
-    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages)))
-    objs.append(b"<< /Type /Catalog /Pages 2 0 R >>")
-    objs.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
-    objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    for i, lines in enumerate(pages):
-        ops = ["BT", "/F1 11 Tf", "14 TL", "50 780 Td"]
-        for line in lines:
-            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            ops.append(f"({escaped}) Tj T*")
-        ops.append("ET")
-        stream = "\n".join(ops).encode("cp1252")
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
-                    f"/Contents {5 + 2 * i} 0 R >>".encode())
-        objs.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    info = b""
-    if title:
-        objs.append(f"<< /Title ({title}) >>".encode("cp1252"))
-        info = f" /Info {len(objs)} 0 R".encode()
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for k, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{k} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R".encode() + info + b" >>\n"
-    out += f"startxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+def paged_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
+    return pdf_bytes([[(780, lines)] for lines in pages], title)
 
 
 def make_docx(paragraphs: list[str], title: str | None = None) -> bytes:
@@ -84,7 +56,7 @@ def _quiet(folder: Path):
 
 
 def test_a_pdf_is_read_page_by_page_and_offsets_map_to_pages(tmp_path: Path) -> None:
-    (tmp_path / "plan.pdf").write_bytes(make_pdf([PAGE_1, PAGE_2, PAGE_3], title="Border crime plan"))
+    (tmp_path / "plan.pdf").write_bytes(paged_pdf([PAGE_1, PAGE_2, PAGE_3], title="Border crime plan"))
     (doc,) = _quiet(tmp_path).documents
     assert doc.doc_id == "plan" and doc.title == "Border crime plan"
     assert len(doc.pages) == 3 and doc.pages[0] == 0
@@ -96,7 +68,7 @@ def test_a_pdf_is_read_page_by_page_and_offsets_map_to_pages(tmp_path: Path) -> 
 
 
 def test_a_pdf_without_text_or_a_broken_one_is_skipped_with_a_reason(tmp_path: Path) -> None:
-    (tmp_path / "scan.pdf").write_bytes(make_pdf([[], []]))
+    (tmp_path / "scan.pdf").write_bytes(paged_pdf([[], []]))
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 nothing else")
     (tmp_path / "a.txt").write_text("Police seize record haul\n\nPolice in Melaka seized 120 kg of drugs.\n",
                                     encoding="utf-8")
@@ -118,7 +90,7 @@ def test_a_missing_extra_says_what_to_install(tmp_path: Path, monkeypatch: pytes
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pypdf)
-    (tmp_path / "plan.pdf").write_bytes(make_pdf([PAGE_1]))
+    (tmp_path / "plan.pdf").write_bytes(paged_pdf([PAGE_1]))
     hint = r'plan\.pdf: reading PDF files needs pypdf; install it with `pip install "ammtc-qa\[pdf\]"'
     with pytest.warns(CorpusWarning, match=hint):
         read_corpus(tmp_path)
@@ -140,7 +112,7 @@ def test_a_citation_into_a_pdf_gives_the_page_in_both_stores(tmp_path: Path, fas
         pytest.importorskip("qdrant_client")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "plan.pdf").write_bytes(make_pdf([PAGE_1, PAGE_2, PAGE_3]))
+    (corpus / "plan.pdf").write_bytes(paged_pdf([PAGE_1, PAGE_2, PAGE_3]))
     (corpus / "a.txt").write_text("Police seize record haul\n\nPolice in Melaka seized 120 kg of drugs.\n",
                                   encoding="utf-8")
     options = {"backend": "qdrant", "backend_options": {"path": str(tmp_path / "q")}} if backend == "qdrant" else {}

@@ -16,6 +16,7 @@ from ammtc_qa.input.cleaning import clean
 from ammtc_qa.input.cleaning.pages import running_lines
 from ammtc_qa.input.corpus import read_corpus
 from ammtc_qa.input.documents import pdf_pages
+from conftest import pdf_bytes
 
 pytest.importorskip("pypdf")
 
@@ -44,41 +45,16 @@ BODIES = [
 ]
 
 
-def make_pdf(bodies: list[list[str]], header: list[str], footer: str | None) -> bytes:
+def release_pdf(bodies: list[list[str]], header: list[str], footer: str | None) -> bytes:
     """A PDF whose pages each have ``header`` lines at the top, a body, and ``footer`` ("{n}" and
     "{total}" filled in) at the bottom, as separate text blocks like a word processor's."""
-    objs: list[bytes] = []
-    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(bodies)))
-    objs.append(b"<< /Type /Catalog /Pages 2 0 R >>")
-    objs.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(bodies)} >>".encode())
-    objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-
-    def block(lines: list[str], y: int) -> list[str]:
-        ops = ["BT", "/F1 11 Tf", "14 TL", f"50 {y} Td"]
-        for line in lines:
-            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            ops.append(f"({escaped}) Tj T*")
-        return [*ops, "ET"]
-
+    pages = []
     for i, body in enumerate(bodies):
-        ops = block(header, 810) + block(body, 740)
+        blocks = [(810, header), (740, body)]
         if footer is not None:
-            ops += block([footer.format(n=i + 1, total=len(bodies))], 30)
-        stream = "\n".join(ops).encode("cp1252")
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
-                    f"/Contents {5 + 2 * i} 0 R >>".encode())
-        objs.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for k, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{k} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\n".encode()
-    out += f"startxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+            blocks.append((30, [footer.format(n=i + 1, total=len(bodies))]))
+        pages.append(blocks)
+    return pdf_bytes(pages)
 
 
 def _read(folder: Path) -> ammtc_qa.Document:
@@ -89,7 +65,7 @@ def _read(folder: Path) -> ammtc_qa.Document:
 
 
 def test_running_headers_and_footers_go_and_the_content_stays(tmp_path: Path) -> None:
-    data = make_pdf(BODIES, [HEADER, DATE], "Page {n} of {total}")
+    data = release_pdf(BODIES, [HEADER, DATE], "Page {n} of {total}")
     (tmp_path / "release.pdf").write_bytes(data)
     doc = _read(tmp_path)
     assert "Page 1 of 4" not in doc.text and "Page 4 of 4" not in doc.text and DATE not in doc.text
@@ -115,7 +91,7 @@ def test_running_headers_and_footers_go_and_the_content_stays(tmp_path: Path) ->
 
 def test_a_line_at_the_margin_of_one_page_only_is_kept(tmp_path: Path) -> None:
     """Without running furniture nothing is removed: page 3's "Annex" heading is at a margin once."""
-    (tmp_path / "release.pdf").write_bytes(make_pdf(BODIES, [], None))
+    (tmp_path / "release.pdf").write_bytes(release_pdf(BODIES, [], None))
     doc = _read(tmp_path)
     assert not [r for r in doc.removed if r.kind == "running_header"]
     assert "Annex: seized assets" in doc.text and doc.text.count(HEADER) == 1
@@ -151,7 +127,7 @@ def test_clean_removes_given_running_spans_and_keeps_a_running_dateline() -> Non
 
 
 def test_running_header_removal_can_be_turned_off(tmp_path: Path) -> None:
-    (tmp_path / "release.pdf").write_bytes(make_pdf(BODIES, [HEADER], "Page {n} of {total}"))
+    (tmp_path / "release.pdf").write_bytes(release_pdf(BODIES, [HEADER], "Page {n} of {total}"))
     with warnings.catch_warnings():
         warnings.simplefilter("error", CorpusWarning)
         (doc,) = read_corpus(tmp_path, settings=ammtc_qa.IndexSettings(pdf_margin_lines=0)).documents
@@ -161,7 +137,7 @@ def test_running_header_removal_can_be_turned_off(tmp_path: Path) -> None:
 def test_citations_into_a_pdf_with_running_headers_stay_exact(tmp_path: Path, fast_encode: None) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "release.pdf").write_bytes(make_pdf(BODIES, [HEADER, DATE], "Page {n} of {total}"))
+    (corpus / "release.pdf").write_bytes(release_pdf(BODIES, [HEADER, DATE], "Page {n} of {total}"))
     qa = ammtc_qa.load(corpus, tmp_path / "index",
                        settings=ammtc_qa.IndexSettings(chunk_max_tokens=24, chunk_min_tokens=0))
     answer = qa.ask("What did investigators seize at the call centres?", k=20)
