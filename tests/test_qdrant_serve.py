@@ -247,3 +247,25 @@ def test_a_served_index_is_searched_as_it_was_built(make_corpus, fast_encode, tm
         assert served.index_settings.vector_kind == "Flat" and served.store.options.exact is True
     with ammtc_qa.load(backend="qdrant", backend_options={**options, "exact": False}) as served:
         assert served.store.options.exact is False
+
+
+def test_a_cli_command_releases_the_local_folder_it_opened(make_corpus, fast_encode, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each command closes what it opened, even while something still refers to its QA (a
+    traceback, a cycle not yet collected): the next command in the process opens the folder."""
+    from ammtc_qa import cli
+
+    kept: list[ammtc_qa.QA] = []
+    opener = cli._open_index
+
+    def keep(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        qa = opener(*args, **kwargs)
+        kept.append(qa)
+        return qa
+
+    monkeypatch.setattr(cli, "_open_index", keep)
+    where = tmp_path / "qdrant"
+    assert cli.main(["index", "--corpus", str(make_corpus()), "--qdrant-path", str(where)]) == 0
+    assert kept  # still referenced here
+    with ammtc_qa.load(backend="qdrant", backend_options={"path": str(where)}) as served:
+        assert served.ask(QUESTIONS[0], k=1).passages

@@ -99,10 +99,22 @@ def _index_flags(args: argparse.Namespace) -> str:
     return "".join(flags)
 
 
+_OPENED: list[Any] = []
+"""The ``QA`` objects this command opened, closed when it ends: an in-process Qdrant (``path=``,
+Edge) locks its folder until its client is closed, so a second command in the same process (a
+notebook, a test, the shell) could not open it again."""
+
+
 def _open(args: argparse.Namespace, *, build: bool, strict: bool = False, force: bool = False) -> Any:
     """The ``QA`` of ``--corpus``/``--index``. Without ``build`` nothing is built: a missing, stale
     or corrupt index is an error saying what was found. With it, a needed build is announced
     first and shows progress (reading and cleaning, chunking, embedding)."""
+    qa = _open_index(args, build=build, strict=strict, force=force)
+    _OPENED.append(qa)
+    return qa
+
+
+def _open_index(args: argparse.Namespace, *, build: bool, strict: bool, force: bool) -> Any:
     from .qa import load
 
     if args.corpus is not None and not Path(args.corpus).is_dir():
@@ -638,6 +650,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ammtc-qa: interrupted", file=sys.stderr)
         return 130
     finally:
+        while _OPENED:
+            _OPENED.pop().close()
         warnings.showwarning = previous
 
 
