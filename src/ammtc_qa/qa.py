@@ -501,12 +501,7 @@ def _serve_only(make_store: Any, index_dir: str | os.PathLike[str] | None, *, mo
     store = make_store(Path(index_dir) if index_dir is not None else None, verify=verify, read_only=True,
                        **dict(backend_options or {}))
     try:
-        qa = _serve(store, model=model, settings=settings, search_settings=search_settings, reranker=reranker)
-        options = getattr(store, "options", None)
-        if "exact" not in (backend_options or {}) and hasattr(options, "exact"):
-            # searched as it was built: an index built with vector_kind="Flat" stays exact
-            store.options = replace(options, exact=qa.index_settings.vector_kind == "Flat")
-        return qa
+        return _serve(store, model=model, settings=settings, search_settings=search_settings, reranker=reranker)
     except BaseException:
         _close(store)  # a local-mode folder stays locked while its client is open
         raise

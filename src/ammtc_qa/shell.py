@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .errors import AmmtcQaError
+from .paths import cache_root
 
 HISTORY_LINES = 1000
 """Lines of history kept in the history file."""
@@ -33,8 +33,7 @@ Type a question and press Enter. Commands:
 
 def history_file() -> Path:
     """``$XDG_CACHE_HOME/ammtc-qa/shell_history`` (``~/.cache`` when unset)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "ammtc-qa" / "shell_history"
+    return cache_root() / "shell_history"
 
 
 @contextlib.contextmanager

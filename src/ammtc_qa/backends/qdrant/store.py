@@ -47,7 +47,7 @@ import socket
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,7 @@ class QdrantStore:
                  exact: bool | None = None, shards: int | None = None, replicas: int | None = None,
                  read_only: bool = False, **client_options: Any) -> None:
         self.read_only = read_only
+        self._exact_given = exact is not None or vector_kind is not None
         self.options = QdrantOptions(collection=collection, engine=engine, batch_size=batch_size,
                                      exact=bool(exact) if exact is not None else vector_kind == "Flat",
                                      shards=shards, replicas=replicas)
@@ -204,7 +205,10 @@ class QdrantStore:
                             "unfinished part (BM25 statistics may count its passages). A writer with the corpus "
                             "folder on that machine recovers it")
             log.warning("%s", self.pending)
-        return QdrantBackend(self, state, marker)
+        backend = QdrantBackend(self, state, marker)
+        if self.read_only and not self._exact_given:  # served as built: vector_kind="Flat" stays exact
+            self.options = replace(self.options, exact=backend._state.get("settings", {}).get("vector_kind") == "Flat")
+        return backend
 
     def create(self, change: ChangeSet) -> QdrantBackend:
         self._writable()
