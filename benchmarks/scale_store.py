@@ -106,6 +106,22 @@ def rss_parts() -> dict[str, float]:
     return out
 
 
+def mapped_by_file(top: int = 12) -> dict[str, float]:
+    """Resident pages of memory-mapped files, MiB, by file name (a segment's files summed over
+    segments), the largest first: which of the store's tables a workload keeps in memory."""
+    sizes: dict[str, float] = {}
+    name = None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+            path = head[5] if len(head) > 5 else ""
+            name = Path(path).name if path.startswith("/") else None
+        elif name and line.startswith("Rss:"):
+            sizes[name] = sizes.get(name, 0.0) + int(line.split()[1]) / 1024
+    ranked = sorted(sizes.items(), key=lambda kv: -kv[1])[:top]
+    return {k: round(v, 1) for k, v in ranked if v >= 1.0}
+
+
 def peak_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -339,6 +355,7 @@ def measure(passages: int, profile: bool) -> dict[str, Any]:
     open_s = time.perf_counter() - t
     rss_open = rss_mb()
     rss_open_parts = rss_parts()
+    mapped_open = mapped_by_file()
     # the parts of an open, each once more on a warm page cache
     t = time.perf_counter()
     backend = LocalStore(index).open()
@@ -388,6 +405,7 @@ def measure(passages: int, profile: bool) -> dict[str, Any]:
     rss_asks = rss_mb()
     encoded_in_timed_asks = len(missed)
     rss_asks_parts = rss_parts()
+    mapped_asks = mapped_by_file()
     # with the encode on both sides: ask (real encode_query) vs model.encode + dense search
     Embedder.encode_query = real_encode_query  # type: ignore[method-assign]
     ours_enc, floor_enc = [], []
@@ -465,6 +483,7 @@ def measure(passages: int, profile: bool) -> dict[str, Any]:
         "rss_start_mb": rss_start, "rss_after_import_mb": rss_import, "rss_after_open_mb": rss_open,
         "rss_after_model_mb": rss_model, "rss_after_asks_mb": rss_asks, "peak_rss_mb": peak_mb(),
         "rss_after_open_parts": rss_open_parts, "rss_after_asks_parts": rss_asks_parts,
+        "mapped_after_open_mb": mapped_open, "mapped_after_asks_mb": mapped_asks,
         "first_ask_ms": round(first_ask_ms or 0.0, 2),
         "ask_p50_ms": pct(ours, 50), "ask_p95_ms": pct(ours, 95),
         "floor_p50_ms": pct(floor, 50), "floor_p95_ms": pct(floor, 95),

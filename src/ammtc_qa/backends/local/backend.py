@@ -46,7 +46,7 @@ from ...input.document import Document
 from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
 from ..filters import DocMeta, Filter
 from ..summary import MetaSummary
-from .bm25 import Forward, corpus_stats, query_weights, scores_for, segment_scores
+from .bm25 import Forward, corpus_stats, query_weights, scores_for, segment_top
 from .segment import (
     SEGMENTS,
     Facts,
@@ -265,14 +265,9 @@ class LocalBackend:
             allowed = self._allowed(i, where)
             if allowed is not None and not allowed.any():
                 continue
-            acc = segment_scores(seg.postings, weights, self.stats)
-            if allowed is not None:
-                acc[~allowed] = 0.0
-            positive = np.flatnonzero(acc > 0)
-            if len(positive) > k:
-                positive = positive[np.argpartition(-acc[positive], k - 1)[:k]]
-            ids.append(seg.pids[positive])
-            scores.append(acc[positive])
+            rows, s = segment_top(seg.postings, weights, self.stats, k, allowed)
+            ids.append(seg.pids[rows])
+            scores.append(s)
         if not ids:
             return Hits.empty()
         return Hits.top(np.concatenate(ids), np.concatenate(scores), k)

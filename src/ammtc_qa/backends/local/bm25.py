@@ -156,6 +156,75 @@ def segment_scores(p: Postings, weights: dict[str, float], stats: Stats) -> np.n
     return acc
 
 
+PRUNE_MIN_POSTINGS = 32_768
+"""Below this many postings over the query's terms a segment is scored whole (a scan of a few
+thousand entries costs less than pruning's bookkeeping); above it ``segment_top`` skips."""
+
+
+def segment_top(p: Postings, weights: dict[str, float], stats: Stats, k: int,
+                allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best ``(local rows, scores)`` of a segment, exactly the top of
+    ``segment_scores`` (rows with a positive score, among ``allowed``), without reading every
+    posting of the query's common terms.
+
+    MaxScore, term at a time: a term adds at most its weight (``tf / (tf + norm) < 1``), so the
+    terms are read whole rarest first (highest weight, shortest postings) until the ``k``-th
+    best partial score beats the sum of the weights not yet read. No unseen passage can then
+    reach the top, and the seen ones that still could (partial + that sum ≥ the ``k``-th
+    partial) are scored exactly by lookups (``scores_for``: binary searches in the long
+    postings, a few pages each, instead of scanning them)."""
+    spans = []
+    for term, w in weights.items():
+        t = p.vocab.get(term)
+        if t is not None and p.indptr[t + 1] > p.indptr[t]:
+            spans.append((w, int(p.indptr[t]), int(p.indptr[t + 1])))
+    if k <= 0 or not spans:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if sum(hi - lo for _, lo, hi in spans) < PRUNE_MIN_POSTINGS:
+        acc = segment_scores(p, weights, stats)
+        if allowed is not None:
+            acc[~allowed] = 0.0
+        return _top(np.flatnonzero(acc > 0), acc, k)
+    spans.sort(key=lambda s: (-s[0], s[2] - s[1]))
+    rest = np.cumsum([w for w, _, _ in spans][::-1])[::-1].tolist()[1:] + [0.0]  # weight not yet read
+    left = np.cumsum([hi - lo for _, lo, hi in spans][::-1])[::-1].tolist()[1:] + [0]  # postings not yet read
+    seen_rows: list[np.ndarray] = []
+    seen_part: list[np.ndarray] = []
+    for i, (w, lo, hi) in enumerate(spans):
+        rows, tf = _read_postings(p, lo, hi)
+        if allowed is not None:
+            keep = allowed[rows]
+            rows, tf = rows[keep], tf[keep]
+        norm = stats.k1 * (1.0 - stats.b + stats.b * p.lengths[rows] / stats.avgdl)
+        seen_rows.append(rows)
+        seen_part.append(w * tf / (tf + norm))
+        rows_u, inv = np.unique(np.concatenate(seen_rows), return_inverse=True)
+        part = np.bincount(inv, weights=np.concatenate(seen_part), minlength=len(rows_u))
+        if len(rows_u) < k and i + 1 < len(spans):
+            continue
+        theta = float(np.partition(part, len(part) - k)[len(part) - k]) if len(part) >= k else 0.0
+        if i + 1 < len(spans) and theta <= rest[i]:
+            continue
+        # float slack: the exact scores below are float32 sums in the query's term order
+        maybe = rows_u[part + rest[i] >= theta * (1 - 1e-5) - 1e-6]
+        if i + 1 < len(spans) and len(maybe) * (len(spans) - i - 1) > left[i]:
+            continue  # looking up this many passages costs more than reading the next term
+        exact = scores_for(p, maybe, weights, stats)
+        return _top(np.flatnonzero(exact > 0), exact, k, rows=maybe)
+    raise AssertionError("unreachable: the last term always ends the loop")
+
+
+def _read_postings(p: Postings, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """One term's postings read whole (every page of them)."""
+    return np.asarray(p.rows[lo:hi]), np.asarray(p.tf[lo:hi])
+
+
+def _top(at: np.ndarray, scores: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    if len(at) > k:
+        at = at[np.argpartition(-scores[at], k - 1)[:k]]
+    return (at if rows is None else rows[at]).astype(np.int64), scores[at]
+
+
 def scores_for(p: Postings, rows: np.ndarray, weights: dict[str, float], stats: Stats) -> np.ndarray:
     """BM25 of the given local rows only (no accumulator over the whole segment)."""
     out = np.zeros(len(rows), dtype=np.float32)
