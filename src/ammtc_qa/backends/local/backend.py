@@ -237,7 +237,7 @@ class LocalBackend:
                 continue
             if allowed is not None and seg.dense.approximate and int(allowed.sum()) <= EXACT_ALLOWED_LIMIT:
                 rows = np.flatnonzero(allowed)
-                s = np.asarray(seg.vectors_f16[rows], dtype=np.float32) @ q
+                s = seg.vector_rows.take(rows).astype(np.float32) @ q
             else:
                 s, rows = seg.dense.search(q, k, allowed)
             ids.append(seg.pids[rows])
@@ -249,7 +249,7 @@ class LocalBackend:
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         for _, (seg, rows, at) in self._locate(ids):
-            out[at] = np.asarray(seg.vectors_f16[rows], dtype=np.float32)
+            out[at] = seg.vector_rows.take(rows)
         return out
 
     # -- Backend: lexical ----------------------------------------------------------------------
@@ -302,7 +302,7 @@ class LocalBackend:
         for _, (seg, rows, at) in self._locate(ids):
             for row, j in zip(rows.tolist(), at.tolist(), strict=True):
                 lo, hi = seg.sentence_rows(row)
-                out[j] = np.asarray(seg.sentence_vectors_f16[lo:hi], dtype=np.float32)
+                out[j] = seg.sentence_vector_rows.slice(lo, hi).astype(np.float32)
         return out
 
     def _document(self, doc_id: str) -> Document:

@@ -45,6 +45,7 @@ import mmap
 import os
 import shutil
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -295,6 +296,8 @@ class Segment:
         self.sentence_vectors_f16 = _read(folder / "sentence_vectors.npy", _npy)
         self.keys = _read(folder / "keys.npy", _npy)
         self.sentence_keys = _read(folder / "sentence_keys.npy", _npy)
+        self.vector_rows = RowReader(self.vectors_f16)
+        self.sentence_vector_rows = RowReader(self.sentence_vectors_f16)
         fd = folder / FACTS
         self.facts = Facts(
             text_sha=_read(fd / "text_sha.npy", _npy), raw_sha=_read(fd / "raw_sha.npy", _npy),
@@ -636,6 +639,60 @@ def remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
     for child in root.iterdir():
         if child.is_dir() and not child.is_symlink() and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
+
+
+class RowReader:
+    """Rows of a memory-mapped 2-D ``.npy`` read with ``pread`` into fresh arrays.
+
+    Why not index the map: a page fault on a mapped file also maps the pages around it that the
+    page cache holds (fault-around, 64 KB), and every mapped page counts in the process's RSS
+    until the map closes. An ask reads ~100 random rows; at 1M passages a map grew to the whole
+    vector table resident after 1,000 asks (benchmarks/RESULTS.md, "1M re-measured"). ``pread``
+    copies only the bytes asked for; the kernel's page cache keeps the file warm without
+    charging it to this process. The file stays open with the segment (an unlinked segment of an
+    older version stays readable, as its maps do)."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+        self._fd: int | None = None
+        if isinstance(array, np.memmap) and array.ndim == 2 and array.size and array.filename:
+            self._fd = os.open(array.filename, os.O_RDONLY)
+            weakref.finalize(self, os.close, self._fd)
+            self._offset = int(array.offset)
+            self._row_bytes = int(array.shape[1] * array.itemsize)
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """``array[rows]`` as an ordinary array."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if self._fd is None:
+            return np.asarray(self.array[rows])
+        out = np.empty((len(rows), self.array.shape[1]), dtype=self.array.dtype)
+        view = memoryview(out.reshape(-1).view(np.uint8))
+        n = self._row_bytes
+        for j, r in enumerate(rows.tolist()):
+            if not 0 <= r < len(self.array):
+                raise IndexError(f"row {r} out of range for {len(self.array)} rows")
+            self._read_into(view[j * n:(j + 1) * n], self._offset + r * n)
+        return out
+
+    def slice(self, lo: int, hi: int) -> np.ndarray:
+        """``array[lo:hi]`` as an ordinary array, in one read."""
+        if self._fd is None or hi <= lo:
+            return np.asarray(self.array[lo:hi])
+        if lo < 0 or hi > len(self.array):
+            raise IndexError(f"rows {lo}:{hi} out of range for {len(self.array)} rows")
+        out = np.empty((hi - lo, self.array.shape[1]), dtype=self.array.dtype)
+        self._read_into(memoryview(out.reshape(-1).view(np.uint8)), self._offset + lo * self._row_bytes)
+        return out
+
+    def _read_into(self, view: memoryview, offset: int) -> None:
+        assert self._fd is not None
+        done = 0
+        while done < len(view):
+            got = os.preadv(self._fd, [view[done:]], offset + done)
+            if got <= 0:
+                raise IndexCorruptError(f"{self.array.filename}: ends before row data at byte {offset + done}")
+            done += got
 
 
 def _read(path: Path, load: Callable[[Path], T]) -> T:
