@@ -323,7 +323,8 @@ class Segment:
         self._check_shapes()
         self.pids = np.ascontiguousarray(self.passages[:, 0])
         self.doc_row = np.ascontiguousarray(self.passages[:, 1])
-        self.sentence_bounds = np.searchsorted(np.asarray(self.sentences[:, 0]), np.arange(len(self.passages) + 1))
+        self.sentence_bounds = np.searchsorted(np.asarray(_npy(folder / "sentences.npy")[:, 0]),  # a second map
+                                               np.arange(len(self.passages) + 1))
         self.passage_bounds = np.searchsorted(self.doc_row, np.arange(len(self.meta) + 1))
         # Mapped now, not on first use: a later change may delete this segment, and a version that
         # is still being read must keep reading it (POSIX unlink semantics hold for open maps only).
@@ -351,11 +352,16 @@ class Segment:
         n, m, d = len(self.passages), len(self.sentences), len(self.meta)
         p = self.postings
         problems = []
-        if self.passages.ndim != 2 or self.passages.shape[1] != 5:
-            problems.append(("passages.npy", f"shape {self.passages.shape}, expected [n, 5]"))
-        elif n and (self.passages[:, 1].min() < 0 or self.passages[:, 1].max() >= d
-                    or np.any(np.diff(self.passages[:, 1]) < 0) or np.any(np.diff(self.passages[:, 0]) <= 0)
-                    or self.passages[:, 2].min() < 0 or np.any(self.passages[:, 3] < self.passages[:, 2])):
+        # the whole-table scans read second maps, closed on return: through the segment's own
+        # maps every page scanned here would stay resident (counted in RSS) for its lifetime
+        bm = self.folder / "bm25"
+        passages, sentences = _npy(self.folder / "passages.npy"), _npy(self.folder / "sentences.npy")
+        rows_scan, fwd_scan = _npy(bm / "rows.npy"), _npy(bm / "fwd_terms.npy")
+        if passages.ndim != 2 or passages.shape[1] != 5:
+            problems.append(("passages.npy", f"shape {passages.shape}, expected [n, 5]"))
+        elif n and (passages[:, 1].min() < 0 or passages[:, 1].max() >= d
+                    or np.any(np.diff(passages[:, 1]) < 0) or np.any(np.diff(passages[:, 0]) <= 0)
+                    or passages[:, 2].min() < 0 or np.any(passages[:, 3] < passages[:, 2])):
             problems.append(("passages.npy", "document rows, ids or spans out of range or out of order"))
         for fname, offsets in (("docmeta.jsonl", self.meta_offsets), ("doc_ids.bin", self.id_offsets)):
             fsize = (self.folder / fname).stat().st_size
@@ -366,9 +372,9 @@ class Segment:
         if self.offsets.shape != (d + 1,) or (d and (np.any(np.diff(self.offsets) <= 0) or self.offsets[0] != 0
                                                      or self.offsets[-1] != size)):
             problems.append(("docs_offsets.npy", f"does not fit docs.jsonl and {d} documents"))
-        if self.sentences.ndim != 2 or self.sentences.shape[1] != 3 or (
-                m and (self.sentences[:, 0].min() < 0 or self.sentences[:, 0].max() >= n
-                       or np.any(np.diff(self.sentences[:, 0]) < 0))):
+        if sentences.ndim != 2 or sentences.shape[1] != 3 or (
+                m and (sentences[:, 0].min() < 0 or sentences[:, 0].max() >= n
+                       or np.any(np.diff(sentences[:, 0]) < 0))):
             problems.append(("sentences.npy", "passage rows out of range or out of order"))
         dim = self.vectors_f16.shape[1] if self.vectors_f16.ndim == 2 else -1
         for name, arr, rows in (("vectors.npy", self.vectors_f16, n), ("sentence_vectors.npy",
@@ -385,8 +391,8 @@ class Segment:
         if (p.indptr.shape != (v + 1,) or p.fwd_indptr.shape != (n + 1,) or p.lengths.shape != (n,)
                 or p.rows.shape != p.tf.shape or p.fwd_terms.shape != p.fwd_tf.shape
                 or int(p.indptr[-1]) != len(p.rows) or int(p.fwd_indptr[-1]) != len(p.fwd_terms)
-                or (len(p.rows) and (int(p.rows.min()) < 0 or int(p.rows.max()) >= n))
-                or (len(p.fwd_terms) and (int(p.fwd_terms.min()) < 0 or int(p.fwd_terms.max()) >= v))):
+                or (len(p.rows) and (int(rows_scan.min()) < 0 or int(rows_scan.max()) >= n))
+                or (len(p.fwd_terms) and (int(fwd_scan.min()) < 0 or int(fwd_scan.max()) >= v))):
             problems.append(("bm25/", "postings do not fit the passages or the term list"))
         f = self.facts
         if (f.text_sha.shape != (d, 32) or f.raw_sha.shape != (d, 32)
