@@ -471,7 +471,7 @@ class LocalBackend:
             lo, hi = int(seg.passage_bounds[row]), int(seg.passage_bounds[row + 1])
             slo, shi = int(seg.sentence_bounds[lo]), int(seg.sentence_bounds[hi])
             keys += [np.asarray(seg.keys[lo:hi]), np.asarray(seg.sentence_keys[slo:shi])]
-            vecs += [np.asarray(seg.vectors_f16[lo:hi]), np.asarray(seg.sentence_vectors_f16[slo:shi])]
+            vecs += [seg.vector_rows.slice(lo, hi), seg.sentence_vector_rows.slice(slo, shi)]
         return np.concatenate(keys), np.concatenate(vecs)
 
     def apply(self, change: ChangeSet) -> LocalBackend:

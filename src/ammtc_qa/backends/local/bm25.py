@@ -188,18 +188,16 @@ def segment_top(p: Postings, weights: dict[str, float], stats: Stats, k: int,
     spans.sort(key=lambda s: (-s[0], s[2] - s[1]))
     rest = np.cumsum([w for w, _, _ in spans][::-1])[::-1].tolist()[1:] + [0.0]  # weight not yet read
     left = np.cumsum([hi - lo for _, lo, hi in spans][::-1])[::-1].tolist()[1:] + [0]  # postings not yet read
-    seen_rows: list[np.ndarray] = []
-    seen_part: list[np.ndarray] = []
+    rows_u = np.zeros(0, dtype=np.int64)  # the passages seen so far, ascending
+    part = np.zeros(0, dtype=np.float64)  # their partial scores over the terms read
     for i, (w, lo, hi) in enumerate(spans):
         rows, tf = _read_postings(p, lo, hi)
         if allowed is not None:
             keep = allowed[rows]
             rows, tf = rows[keep], tf[keep]
         norm = stats.k1 * (1.0 - stats.b + stats.b * p.lengths[rows] / stats.avgdl)
-        seen_rows.append(rows)
-        seen_part.append(w * tf / (tf + norm))
-        rows_u, inv = np.unique(np.concatenate(seen_rows), return_inverse=True)
-        part = np.bincount(inv, weights=np.concatenate(seen_part), minlength=len(rows_u))
+        rows_u, inv = np.unique(np.concatenate([rows_u, rows]), return_inverse=True)
+        part = np.bincount(inv, weights=np.concatenate([part, w * tf / (tf + norm)]), minlength=len(rows_u))
         if len(rows_u) < k and i + 1 < len(spans):
             continue
         theta = float(np.partition(part, len(part) - k)[len(part) - k]) if len(part) >= k else 0.0

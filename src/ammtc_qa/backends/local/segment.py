@@ -320,11 +320,14 @@ class Segment:
         except (KeyError, TypeError) as exc:
             raise IndexCorruptError(f"{folder / MANIFEST}: not a segment manifest") from exc
         self.dense = _read(folder / "dense.faiss", lambda p: VectorIndex.load(p, kind))
-        self._check_shapes()
+        # whole-table scans read second maps, dropped on return: through the segment's own maps
+        # every page scanned here would stay resident (counted in RSS) for the segment's lifetime
+        sentences_scan = _npy(folder / "sentences.npy")
+        self._check_shapes(sentences_scan)
         self.pids = np.ascontiguousarray(self.passages[:, 0])
         self.doc_row = np.ascontiguousarray(self.passages[:, 1])
-        self.sentence_bounds = np.searchsorted(np.asarray(_npy(folder / "sentences.npy")[:, 0]),  # a second map
-                                               np.arange(len(self.passages) + 1))
+        self.sentence_bounds = np.searchsorted(np.asarray(sentences_scan[:, 0]), np.arange(len(self.passages) + 1))
+        del sentences_scan
         self.passage_bounds = np.searchsorted(self.doc_row, np.arange(len(self.meta) + 1))
         # Mapped now, not on first use: a later change may delete this segment, and a version that
         # is still being read must keep reading it (POSIX unlink semantics hold for open maps only).
@@ -347,15 +350,14 @@ class Segment:
     def dim(self) -> int:
         return int(self.vectors_f16.shape[1])
 
-    def _check_shapes(self) -> None:
-        """Checksums prove the files are the ones written, not that they fit together."""
+    def _check_shapes(self, sentences: np.ndarray) -> None:
+        """Checksums prove the files are the ones written, not that they fit together.
+        ``sentences``: a second map of ``sentences.npy`` for the scans (see ``__init__``)."""
         n, m, d = len(self.passages), len(self.sentences), len(self.meta)
         p = self.postings
         problems = []
-        # the whole-table scans read second maps, closed on return: through the segment's own
-        # maps every page scanned here would stay resident (counted in RSS) for its lifetime
-        bm = self.folder / "bm25"
-        passages, sentences = _npy(self.folder / "passages.npy"), _npy(self.folder / "sentences.npy")
+        bm = self.folder / "bm25"  # second maps for the scans, as ``sentences``
+        passages = _npy(self.folder / "passages.npy")
         rows_scan, fwd_scan = _npy(bm / "rows.npy"), _npy(bm / "fwd_terms.npy")
         if passages.ndim != 2 or passages.shape[1] != 5:
             problems.append(("passages.npy", f"shape {passages.shape}, expected [n, 5]"))
