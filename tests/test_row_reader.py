@@ -1,4 +1,5 @@
-"""RowReader: rows of a stored table read with pread equal the map's rows, and stay readable."""
+"""Reading segment files (``reading``): pread rows and per-search maps equal the tables, stay
+readable after deletion, and a search map closes with its last view."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ammtc_qa.backends.local.segment import RowReader
+from ammtc_qa.backends.local.reading import Blob, RowReader
+from ammtc_qa.errors import IndexCorruptError
 
 
 def _table(tmp_path: Path, rows: int = 257, dim: int = 7) -> tuple[np.ndarray, np.ndarray]:
@@ -42,3 +44,48 @@ def test_an_in_memory_table_is_indexed_directly() -> None:
     data = np.arange(12, dtype=np.float16).reshape(4, 3)
     np.testing.assert_array_equal(RowReader(data).take([3, 0]), data[[3, 0]])
     np.testing.assert_array_equal(RowReader(data).slice(1, 3), data[1:3])
+
+
+def _maps_of(path: Path) -> int:
+    maps = Path("/proc/self/maps")
+    return sum(1 for line in maps.read_text().splitlines() if line.endswith(str(path)))
+
+
+def test_one_dimensional_tables_read_like_the_map(tmp_path: Path) -> None:
+    data = np.arange(1000, dtype=np.int32) * 3
+    np.save(tmp_path / "p.npy", data)
+    reader = RowReader(np.load(tmp_path / "p.npy", mmap_mode="r"))
+    np.testing.assert_array_equal(reader.slice(10, 990), data[10:990])
+    np.testing.assert_array_equal(reader.take([999, 0, 5]), data[[999, 0, 5]])
+    np.testing.assert_array_equal(reader.mapped()[[7, 3]], data[[7, 3]])
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc/self/maps (Linux)")
+def test_a_search_map_closes_with_its_last_view(tmp_path: Path) -> None:
+    data, mapped = _table(tmp_path)
+    path = (tmp_path / "t.npy").resolve()
+    reader = RowReader(mapped)
+    before = _maps_of(path)
+    view = reader.mapped()
+    part = view[100:120]  # a view keeps the map open
+    del view
+    assert _maps_of(path) == before + 1
+    np.testing.assert_array_equal(part, data[100:120])
+    del part
+    assert _maps_of(path) == before
+
+
+def test_search_maps_read_a_deleted_file(tmp_path: Path) -> None:
+    data, mapped = _table(tmp_path)
+    held, unheld = RowReader(mapped), RowReader(mapped, hold=False)
+    (tmp_path / "t.npy").unlink()
+    np.testing.assert_array_equal(held.mapped()[[5, 1]], data[[5, 1]])
+    np.testing.assert_array_equal(unheld.mapped()[[5, 1]], data[[5, 1]])  # falls back to the reader's own map
+
+
+def test_blob_reads_byte_ranges_and_names_a_short_file(tmp_path: Path) -> None:
+    (tmp_path / "b.bin").write_bytes(b"alpha\nbeta\ngamma\n")
+    blob = Blob(tmp_path / "b.bin")
+    assert blob.read(6, 11) == b"beta\n" and blob.read(3, 3) == b""
+    with pytest.raises(IndexCorruptError, match="b.bin"):
+        blob.read(12, 40)

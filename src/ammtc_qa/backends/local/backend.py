@@ -265,7 +265,7 @@ class LocalBackend:
             allowed = self._allowed(i, where)
             if allowed is not None and not allowed.any():
                 continue
-            rows, s = segment_top(seg.postings, weights, self.stats, k, allowed)
+            rows, s = segment_top(seg.search_postings(), weights, self.stats, k, allowed)
             ids.append(seg.pids[rows])
             scores.append(s)
         if not ids:
@@ -278,7 +278,7 @@ class LocalBackend:
         if not weights:
             return out
         for _, (seg, rows, at) in self._locate(ids):
-            out[at] = scores_for(seg.postings, rows, weights, self.stats)
+            out[at] = scores_for(seg.search_postings(), rows, weights, self.stats)
         return out
 
     # -- Backend: records ----------------------------------------------------------------------
@@ -289,10 +289,10 @@ class LocalBackend:
             lo, hi = seg.sentence_bounds[rows], seg.sentence_bounds[rows + 1]
             counts = hi - lo
             take = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-            spans = np.asarray(seg.sentences[take, 1:]).tolist()
+            spans = seg.sentence_table.mapped()[take, 1:].tolist()  # maps of this call (``reading``)
             ends = np.cumsum(counts).tolist()
             starts = [0, *ends[:-1]]
-            for (pid, d, start, end, position), j, a, b in zip(np.asarray(seg.passages[rows]).tolist(), at.tolist(),
+            for (pid, d, start, end, position), j, a, b in zip(seg.passage_rows.mapped()[rows].tolist(), at.tolist(),
                                                                   starts, ends, strict=True):
                 out[j] = PassageRecord(pid, seg.doc_ids[d], start, end, position, tuple(map(tuple, spans[a:b])))
         return out  # type: ignore[return-value]

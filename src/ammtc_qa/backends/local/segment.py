@@ -41,13 +41,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import mmap
 import os
 import shutil
 import uuid
-import weakref
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,6 +58,7 @@ from ..filters import DocMeta
 from ..summary import MetaSummary
 from . import store
 from .bm25 import Forward, Postings
+from .reading import Blob, RowReader
 from .store import MANIFEST, file_sha256, read_manifest, verify
 from .vectors import VectorIndex
 
@@ -290,14 +289,18 @@ class Segment:
         self.meta = _Rows(folder / "docmeta.jsonl", self.meta_offsets, _meta_of)
         self.doc_ids = _Rows(folder / "doc_ids.bin", self.id_offsets, _id_of)
         self.offsets = _read(folder / "docs_offsets.npy", _npy)
-        self.passages = np.asarray(_read(folder / "passages.npy", _npy))
+        self.passages = _read(folder / "passages.npy", _npy)
         self.sentences = _read(folder / "sentences.npy", _npy)
         self.vectors_f16 = _read(folder / "vectors.npy", _npy)
         self.sentence_vectors_f16 = _read(folder / "sentence_vectors.npy", _npy)
         self.keys = _read(folder / "keys.npy", _npy)
         self.sentence_keys = _read(folder / "sentence_keys.npy", _npy)
+        # every table an ask reads is read through a RowReader, never through these maps (see
+        # ``reading``); the maps give shapes and dtypes, and the scans at open read second maps
         self.vector_rows = RowReader(self.vectors_f16)
         self.sentence_vector_rows = RowReader(self.sentence_vectors_f16)
+        self.passage_rows = RowReader(self.passages)
+        self.sentence_table = RowReader(self.sentences)
         fd = folder / FACTS
         self.facts = Facts(
             text_sha=_read(fd / "text_sha.npy", _npy), raw_sha=_read(fd / "raw_sha.npy", _npy),
@@ -306,6 +309,8 @@ class Segment:
         self.columns = Columns(folder)
         self.lookups = {name: (_read(fd / f"{name}_keys.npy", _npy), _read(fd / f"{name}_rows.npy", _npy))
                         for name in LOOKUPS}
+        self._lookup_readers = {name: (RowReader(keys, hold=False), RowReader(rows, hold=False))
+                               for name, (keys, rows) in self.lookups.items()}
         bm = folder / "bm25"
         terms = _read(bm / "terms.json", _json)
         if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
@@ -315,6 +320,7 @@ class Segment:
             rows=_read(bm / "rows.npy", _npy), tf=_read(bm / "tf.npy", _npy),
             fwd_indptr=_read(bm / "fwd_indptr.npy", _npy), fwd_terms=_read(bm / "fwd_terms.npy", _npy),
             fwd_tf=_read(bm / "fwd_tf.npy", _npy), lengths=_read(bm / "lengths.npy", _npy))
+        self._posting_rows, self._posting_tf = RowReader(self.postings.rows), RowReader(self.postings.tf)
         try:
             kind = str(manifest["segment"]["vector_kind"])
         except (KeyError, TypeError) as exc:
@@ -322,16 +328,16 @@ class Segment:
         self.dense = _read(folder / "dense.faiss", lambda p: VectorIndex.load(p, kind))
         # whole-table scans read second maps, dropped on return: through the segment's own maps
         # every page scanned here would stay resident (counted in RSS) for the segment's lifetime
-        sentences_scan = _npy(folder / "sentences.npy")
-        self._check_shapes(sentences_scan)
-        self.pids = np.ascontiguousarray(self.passages[:, 0])
-        self.doc_row = np.ascontiguousarray(self.passages[:, 1])
+        passages_scan, sentences_scan = _npy(folder / "passages.npy"), _npy(folder / "sentences.npy")
+        self._check_shapes(passages_scan, sentences_scan)
+        self.pids = np.array(passages_scan[:, 0])
+        self.doc_row = np.array(passages_scan[:, 1])
         self.sentence_bounds = np.searchsorted(np.asarray(sentences_scan[:, 0]), np.arange(len(self.passages) + 1))
-        del sentences_scan
+        del passages_scan, sentences_scan
         self.passage_bounds = np.searchsorted(self.doc_row, np.arange(len(self.meta) + 1))
-        # Mapped now, not on first use: a later change may delete this segment, and a version that
-        # is still being read must keep reading it (POSIX unlink semantics hold for open maps only).
-        self._docs_map = _read(folder / "docs.jsonl", _map) if n_docs else None
+        # Opened now, not on first use: a later change may delete this segment, and a version that
+        # is still being read must keep reading it (POSIX unlink semantics hold for open files).
+        self._docs = _read(folder / "docs.jsonl", Blob) if n_docs else None
         _ = self.summary  # read at open (a few counts): a damaged summary is refused here, by name
 
     @cached_property
@@ -350,14 +356,13 @@ class Segment:
     def dim(self) -> int:
         return int(self.vectors_f16.shape[1])
 
-    def _check_shapes(self, sentences: np.ndarray) -> None:
+    def _check_shapes(self, passages: np.ndarray, sentences: np.ndarray) -> None:
         """Checksums prove the files are the ones written, not that they fit together.
-        ``sentences``: a second map of ``sentences.npy`` for the scans (see ``__init__``)."""
+        ``passages``, ``sentences``: second maps of those tables for the scans (see ``__init__``)."""
         n, m, d = len(self.passages), len(self.sentences), len(self.meta)
         p = self.postings
         problems = []
-        bm = self.folder / "bm25"  # second maps for the scans, as ``sentences``
-        passages = _npy(self.folder / "passages.npy")
+        bm = self.folder / "bm25"  # second maps for the scans, as ``passages``
         rows_scan, fwd_scan = _npy(bm / "rows.npy"), _npy(bm / "fwd_terms.npy")
         if passages.ndim != 2 or passages.shape[1] != 5:
             problems.append(("passages.npy", f"shape {passages.shape}, expected [n, 5]"))
@@ -416,8 +421,8 @@ class Segment:
 
     # -- documents ----------------------------------------------------------------------------
     def document_line(self, row: int) -> bytes:
-        assert self._docs_map is not None
-        return self._docs_map[int(self.offsets[row]):int(self.offsets[row + 1])]
+        assert self._docs is not None
+        return self._docs.read(int(self.offsets[row]), int(self.offsets[row + 1]))
 
     def document(self, row: int) -> Document:
         try:
@@ -425,13 +430,18 @@ class Segment:
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(f"{self.folder / 'docs.jsonl'}: document {row} cannot be read ({exc})") from exc
 
+    def search_postings(self) -> Postings:
+        """The postings with their long arrays mapped for one search (see ``reading``)."""
+        return replace(self.postings, rows=self._posting_rows.mapped(), tf=self._posting_tf.mapped())
+
     def sentence_rows(self, row: int) -> tuple[int, int]:
         return int(self.sentence_bounds[row]), int(self.sentence_bounds[row + 1])
 
     # -- build facts, looked up without reading the others -------------------------------------
     def find(self, table: str, keys: Sequence[int] | np.ndarray) -> np.ndarray:
         """Document rows whose ``table`` key is one of ``keys`` (unconfirmed: 64-bit keys)."""
-        sorted_keys, rows = self.lookups[table]
+        key_reader, row_reader = self._lookup_readers[table]
+        sorted_keys, rows = key_reader.mapped(), row_reader.mapped()  # binary searches: maps of one call
         if isinstance(keys, list) and len(keys) == 1:  # one key (a doc id, a file): no array arithmetic
             key = np.uint64(keys[0])
             lo, hi = int(sorted_keys.searchsorted(key, "left")), int(sorted_keys.searchsorted(key, "right"))
@@ -477,17 +487,18 @@ class Segment:
         doc_remap[live_docs] = np.arange(len(live_docs))
         row_remap = np.full(len(self.passages), -1, dtype=np.int64)
         row_remap[prows] = np.arange(len(prows))
-        passages = np.array(self.passages[prows])
+        passages = np.array(self.passage_rows.mapped()[prows])  # maps of this call (see ``reading``)
         passages[:, 1] = doc_remap[passages[:, 1]]
-        sentences = np.array(self.sentences[srows])
+        sentences = np.array(self.sentence_table.mapped()[srows])
         sentences[:, 0] = row_remap[sentences[:, 0]]
         return SegmentData(
             doc_lines=[self.document_line(int(d)) for d in live_docs],
             meta=[json.loads(self.meta.line(int(d))) for d in live_docs],
             facts=self.facts.take(np.asarray(live_docs, dtype=np.int64)),
-            passages=passages, sentences=sentences, vectors=np.asarray(self.vectors_f16[prows]),
-            sentence_vectors=np.asarray(self.sentence_vectors_f16[srows]), keys=np.asarray(self.keys[prows]),
-            sentence_keys=np.asarray(self.sentence_keys[srows]),
+            passages=passages, sentences=sentences, vectors=self.vector_rows.mapped()[prows],
+            sentence_vectors=self.sentence_vector_rows.mapped()[srows],
+            keys=RowReader(self.keys, hold=False).mapped()[prows],
+            sentence_keys=RowReader(self.sentence_keys, hold=False).mapped()[srows],
             forward=Forward.concat([(self.postings.forward, prows)]))
 
 
@@ -582,14 +593,14 @@ def write_segment(index_dir: Path, seq: int, data: SegmentData, vector_kind: str
 
 
 class _Rows(Sequence[T]):
-    """Row ``i`` of a memory-mapped blob of records (``offsets[i]:offsets[i + 1]``), parsed when read."""
+    """Row ``i`` of a blob of records (``offsets[i]:offsets[i + 1]``), read and parsed on demand."""
 
     def __init__(self, path: Path, offsets: np.ndarray, parse: Callable[[bytes], T]) -> None:
         self.path = path
         self.offsets = offsets
         self.parse = parse
         # mapped now, not on first use: the segment may be deleted while a version still reads it
-        self._map = _read(path, _map) if len(offsets) > 1 and int(offsets[-1]) > 0 else None
+        self._blob = _read(path, Blob) if len(offsets) > 1 and int(offsets[-1]) > 0 else None
 
     def __len__(self) -> int:
         return max(len(self.offsets) - 1, 0)
@@ -597,9 +608,9 @@ class _Rows(Sequence[T]):
     def line(self, i: int) -> bytes:
         if not 0 <= i < len(self):
             raise IndexError(i)
-        if self._map is None:
+        if self._blob is None:
             return b""
-        return self._map[int(self.offsets[i]):int(self.offsets[i + 1])]
+        return self._blob.read(int(self.offsets[i]), int(self.offsets[i + 1]))
 
     def __getitem__(self, i: int) -> T:  # type: ignore[override]
         try:
@@ -649,60 +660,6 @@ def remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-class RowReader:
-    """Rows of a memory-mapped 2-D ``.npy`` read with ``pread`` into fresh arrays.
-
-    Why not index the map: a page fault on a mapped file also maps the pages around it that the
-    page cache holds (fault-around, 64 KB), and every mapped page counts in the process's RSS
-    until the map closes. An ask reads ~100 random rows; at 1M passages a map grew to the whole
-    vector table resident after 1,000 asks (benchmarks/RESULTS.md, "1M re-measured"). ``pread``
-    copies only the bytes asked for; the kernel's page cache keeps the file warm without
-    charging it to this process. The file stays open with the segment (an unlinked segment of an
-    older version stays readable, as its maps do)."""
-
-    def __init__(self, array: np.ndarray) -> None:
-        self.array = array
-        self._fd: int | None = None
-        if isinstance(array, np.memmap) and array.ndim == 2 and array.size and array.filename:
-            self._fd = os.open(array.filename, os.O_RDONLY)
-            weakref.finalize(self, os.close, self._fd)
-            self._offset = int(array.offset)
-            self._row_bytes = int(array.shape[1] * array.itemsize)
-
-    def take(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
-        """``array[rows]`` as an ordinary array."""
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
-        if self._fd is None:
-            return np.asarray(self.array[rows])
-        out = np.empty((len(rows), self.array.shape[1]), dtype=self.array.dtype)
-        view = memoryview(out.reshape(-1).view(np.uint8))
-        n = self._row_bytes
-        for j, r in enumerate(rows.tolist()):
-            if not 0 <= r < len(self.array):
-                raise IndexError(f"row {r} out of range for {len(self.array)} rows")
-            self._read_into(view[j * n:(j + 1) * n], self._offset + r * n)
-        return out
-
-    def slice(self, lo: int, hi: int) -> np.ndarray:
-        """``array[lo:hi]`` as an ordinary array, in one read."""
-        if self._fd is None or hi <= lo:
-            return np.asarray(self.array[lo:hi])
-        if lo < 0 or hi > len(self.array):
-            raise IndexError(f"rows {lo}:{hi} out of range for {len(self.array)} rows")
-        out = np.empty((hi - lo, self.array.shape[1]), dtype=self.array.dtype)
-        self._read_into(memoryview(out.reshape(-1).view(np.uint8)), self._offset + lo * self._row_bytes)
-        return out
-
-    def _read_into(self, view: memoryview, offset: int) -> None:
-        assert self._fd is not None
-        done = 0
-        while done < len(view):
-            got = os.preadv(self._fd, [view[done:]], offset + done)
-            if got <= 0:
-                raise IndexCorruptError(f"{self.array.filename}: ends before row data at byte {offset + done}")
-            done += got
-
-
 def _read(path: Path, load: Callable[[Path], T]) -> T:
     """``load(path)``, any failure an ``IndexCorruptError`` naming the file."""
     try:
@@ -712,11 +669,6 @@ def _read(path: Path, load: Callable[[Path], T]) -> T:
     except (OSError, ValueError, TypeError, KeyError, RuntimeError, RecursionError, EOFError) as exc:
         raise IndexCorruptError(f"{path}: cannot be read ({str(exc)[:200]}); rebuild with "
                                 "`ammtc-qa index --force`") from exc
-
-
-def _map(path: Path) -> mmap.mmap:
-    with open(path, "rb") as f:
-        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _json(path: Path) -> Any:
