@@ -115,11 +115,6 @@ class Blob:
 
     def read(self, lo: int, hi: int) -> bytes:
         """Bytes ``lo:hi`` of the file."""
-        parts, at = [], lo
-        while at < hi:
-            got = os.pread(self._fd, hi - at, at)
-            if not got:
-                raise IndexCorruptError(f"{self.path}: ends before byte {at}")
-            parts.append(got)
-            at += len(got)
-        return b"".join(parts) if len(parts) != 1 else parts[0]
+        out = bytearray(max(hi - lo, 0))
+        _pread_into(self._fd, memoryview(out), lo, str(self.path))
+        return bytes(out)

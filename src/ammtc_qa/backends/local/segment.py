@@ -408,7 +408,8 @@ class Segment:
                 or f.anchors.values.dtype != np.uint64 or f.links.values.dtype != np.int64
                 or np.any(np.diff(f.anchors.indptr) < 0) or np.any(np.diff(f.links.indptr) < 0)):
             problems.append((FACTS, "document facts do not fit the documents"))
-        for name, (keys, rows) in self.lookups.items():
+        for name, (keys, _) in self.lookups.items():
+            rows = self._lookup_readers[name][1].mapped()  # a second map for the scan, as ``passages``
             if (keys.ndim != 1 or keys.shape != rows.shape or keys.dtype != np.uint64
                     or (len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= d))):
                 problems.append((f"{FACTS}/{name}_keys.npy", "lookup table does not fit the documents"))
@@ -599,7 +600,7 @@ class _Rows(Sequence[T]):
         self.path = path
         self.offsets = offsets
         self.parse = parse
-        # mapped now, not on first use: the segment may be deleted while a version still reads it
+        # opened now, not on first use: the segment may be deleted while a version still reads it
         self._blob = _read(path, Blob) if len(offsets) > 1 and int(offsets[-1]) > 0 else None
 
     def __len__(self) -> int:
