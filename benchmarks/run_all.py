@@ -370,6 +370,9 @@ def write_results(res: dict, args: argparse.Namespace, started: dt.datetime, too
         section = subprocess.run([sys.executable, str(HERE / "rerank.py"), "--markdown", str(rerank_json)],
                                  capture_output=True, text=True, check=False).stdout
         lines += ["", section]
+    hand_run = HERE / "hand_run.md"
+    if hand_run.exists():  # sections of benchmarks run on their own (cutoff, Qdrant, Ray, ...): kept verbatim
+        lines += ["", "\n".join(hand_run.read_text(encoding="utf-8").splitlines()[1:]).strip()]
     (HERE / "RESULTS.md").write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 
 

@@ -28,6 +28,9 @@ class Candidates:
     records: list[PassageRecord]
     sentence_vectors: list[np.ndarray]
     documents: dict[str, Document]
+    sentence_cosines: list[np.ndarray]
+    """Cosine of each candidate's sentences to the question; the article's headline sentence
+    (already in every passage's header) scores -1. Computed once per ask, in one product."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -57,5 +60,32 @@ def gather(backend: Backend, q_tokens: Sequence[str], query: np.ndarray, where: 
     lexical = backend.lexical_scores(q_tokens, ids) if len(ids) else np.zeros(0, dtype=np.float32)
     records = backend.passages(ids)
     documents = {r.doc_id: backend.document(r.doc_id) for r in records}
+    sentence_vectors = backend.sentence_vectors(ids)
     return Candidates(ids, dense, dense_rank, np.asarray(lexical, dtype=np.float32), lexical_rank, records,
-                      backend.sentence_vectors(ids), documents)
+                      sentence_vectors, documents, sentence_cosines(records, documents, sentence_vectors, query))
+
+
+def sentence_cosines(records: Sequence[PassageRecord], documents: dict[str, Document],
+                     sentence_vectors: Sequence[np.ndarray], query: np.ndarray) -> list[np.ndarray]:
+    """Per candidate, its sentences' cosine to ``query``, the headline sentence set to -1."""
+    counts = [len(v) for v in sentence_vectors]
+    if not sum(counts):
+        return [np.zeros(0, dtype=np.float32) for _ in counts]
+    sims = (np.concatenate([v for v in sentence_vectors if len(v)]) @ query).astype(np.float32)
+    headed: dict[str, int] = {}  # doc id -> length of a title the text starts with (0: none)
+    at = 0
+    for r, n in zip(records, counts, strict=True):
+        if n:
+            title = headed.get(r.doc_id)
+            if title is None:
+                doc = documents[r.doc_id]
+                title = headed[r.doc_id] = len(doc.title) if doc.title and doc.text.startswith(doc.title) else 0
+            if title:
+                for j, (a, b) in enumerate(r.sentences):
+                    if a != 0:
+                        break
+                    if b <= title:
+                        sims[at + j] = -1.0
+        at += n
+    ends = np.cumsum(counts).tolist()
+    return [sims[b - n:b] for n, b in zip(counts, ends, strict=True)]  # np.split costs ~10 µs a part

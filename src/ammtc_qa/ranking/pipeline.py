@@ -80,7 +80,7 @@ class Ranker:
         c = candidates.gather(self.backend, q_tokens, query, where, settings)
         if not len(c):
             return Answer(question, [], notice or "No passage matches the question.", meetings.named)
-        best = signals.best_sentence(c, query)
+        best = signals.best_sentence(c)
         boosted = self._boosted(c, meetings)
         prior, hinted = self._hints(question, c, settings, as_of)
 
@@ -91,9 +91,9 @@ class Ranker:
         idf = self.backend.idf(q_tokens)
         fused = fuse(best)
         if settings.sentence_lexical_weight and settings.sentence_weight:
-            best, fused = signals.rescore(c, query, idf, best, fused, fuse, settings)
+            best, fused = signals.rescore(c, idf, best, fused, fuse, settings)
         if self.reranker is not None:
-            fused = self._rerank(question, query, c, fused)
+            fused = self._rerank(question, c, fused)
         preferred = cutoff.preferred_meeting(c, fused, meetings)
         fused, demoted = cutoff.prefer_meeting(c, fused, preferred, meetings, settings)
         relevance = cutoff.relevance(c, cosine)
@@ -119,7 +119,7 @@ class Ranker:
                 if explain else {}
             if explain and hinted[i]:
                 info["preferred"] = hinted[i]
-            passages.append(self._passage(c, i, item, query, info))
+            passages.append(self._passage(c, i, item, info))
         return Answer(question, passages, notice, meetings.named or meetings.implied)
 
     def _meetings(self, question: str, as_of: dt.date | None) -> tuple[QuestionMeetings, Reading | None]:
@@ -184,22 +184,22 @@ class Ranker:
         docs = set().union(*(self.catalog.docs_mentioning.get(k, frozenset()) for k in meetings.implied))
         return np.array([r.doc_id in docs for r in c.records], dtype=bool)
 
-    def _rerank(self, question: str, query: np.ndarray, c: candidates.Candidates, fused: np.ndarray) -> np.ndarray:
+    def _rerank(self, question: str, c: candidates.Candidates, fused: np.ndarray) -> np.ndarray:
         if hasattr(self.reranker, "rerank"):  # the sentence-level reranker (ranking.rerank)
             def sentences(i: int) -> tuple[list[str], np.ndarray]:
                 text = c.document(i).text
-                return [text[a:b] for a, b in c.records[i].sentences], signals.sentence_scores(c, i, query)
+                return [text[a:b] for a, b in c.records[i].sentences], signals.sentence_scores(c, i)
 
             return self.reranker.rerank(question, fused, sentences)
         texts = [c.text(i) for i in range(len(c))]  # a CrossEncoder folder: whole passages
         scores = np.asarray(self.reranker.predict([(question, t) for t in texts]), dtype=np.float32)
         return fused + 1.0 / (1.0 + np.exp(-scores))
 
-    def _passage(self, c: candidates.Candidates, i: int, item: selection.Chosen, query: np.ndarray,
+    def _passage(self, c: candidates.Candidates, i: int, item: selection.Chosen,
                  info: dict[str, object]) -> Passage:
         r = c.records[i]
         doc = c.documents[r.doc_id]
-        sims = signals.sentence_scores(c, i, query)
+        sims = signals.sentence_scores(c, i)
         highlights: tuple[tuple[int, int], ...] = ()
         if len(sims):
             keep = sims >= max(float(sims.max()) - 0.05, 0.25)

@@ -98,8 +98,10 @@ def _containing_copies(c: Candidates, i: int, backend: Backend) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def contained(a: str, b: str) -> float:
-    """Share of ``a``'s word 5-grams that also occur in ``b``."""
+    """Share of ``a``'s word 5-grams that also occur in ``b``; cached like ``_shingles``: a chosen
+    passage is checked against the same linked copies at every question that finds it."""
     sa = _shingles(a)
     if not len(sa):
         return float(" ".join(a.split()) in " ".join(b.split()))

@@ -18,31 +18,23 @@ from ..text.lexical import tokenize
 from .candidates import Candidates
 
 
-def sentence_scores(c: Candidates, i: int, query: np.ndarray) -> np.ndarray:
+def sentence_scores(c: Candidates, i: int) -> np.ndarray:
     """Cosine of each sentence of candidate ``i``; the article's headline sentence gets -1."""
-    vecs = c.sentence_vectors[i]
-    if not len(vecs):
-        return np.zeros(0, dtype=np.float32)
-    sims = vecs @ query
-    doc = c.document(i)
-    title = doc.title
-    if title and doc.text.startswith(title):
-        spans = c.records[i].sentences
-        headline = np.array([a == 0 and b <= len(title) for a, b in spans], dtype=bool)
-        sims = np.where(headline, -1.0, sims)
-    return sims.astype(np.float32)
+    return c.sentence_cosines[i]
 
 
-def best_sentence(c: Candidates, query: np.ndarray) -> np.ndarray:
+def best_sentence(c: Candidates) -> np.ndarray:
+    """The best sentence cosine of each candidate (0 for one without sentences)."""
     out = np.zeros(len(c), dtype=np.float32)
-    for i in range(len(c)):
-        sims = sentence_scores(c, i, query)
-        if len(sims):
-            out[i] = float(sims.max())
+    counts = np.array([len(s) for s in c.sentence_cosines], dtype=np.int64)
+    filled = counts > 0
+    if filled.any():  # one reduction over all candidates' sentences, back to back
+        starts = (np.cumsum(counts) - counts)[filled]
+        out[filled] = np.maximum.reduceat(np.concatenate(c.sentence_cosines), starts)
     return out
 
 
-def rescore(c: Candidates, query: np.ndarray, idf: dict[str, float], best: np.ndarray, fused: np.ndarray,
+def rescore(c: Candidates, idf: dict[str, float], best: np.ndarray, fused: np.ndarray,
             fuse: Callable[[np.ndarray], np.ndarray], s: SearchSettings) -> tuple[np.ndarray, np.ndarray]:
     """Second stage on the top ``rescore_depth`` fused candidates: a sentence's score becomes its
     cosine plus ``sentence_lexical_weight`` times the idf-weighted share of question terms it
@@ -52,13 +44,14 @@ def rescore(c: Candidates, query: np.ndarray, idf: dict[str, float], best: np.nd
         return best, fused
     top = np.argsort(-fused, kind="stable")[: s.rescore_depth]
     best = best.copy()
-    for i in top:
-        sims = sentence_scores(c, int(i), query)
+    weights = [(t, w) for t, w in idf.items() if w]
+    for i in top.tolist():
+        sims = c.sentence_cosines[i]
         if not len(sims):
             continue
-        text = c.document(int(i)).text
-        cover = np.array([sum(idf.get(t, 0.0) for t in terms(text[a:b])) / total
-                          for a, b in c.records[int(i)].sentences], dtype=np.float32)
+        text = c.document(i).text
+        cover = np.array([sum(w for t, w in weights if t in held) / total
+                          for held in (terms(text[a:b]) for a, b in c.records[i].sentences)], dtype=np.float32)
         best[i] = float(np.max(sims + s.sentence_lexical_weight * cover))
     rescored = fuse(best)
     rest = np.ones(len(fused), dtype=bool)
@@ -77,7 +70,7 @@ def body_vectors(c: Candidates, rows: Sequence[int]) -> np.ndarray:
     for j, i in enumerate(rows):
         vecs = c.sentence_vectors[int(i)]
         if len(vecs):
-            v = vecs.mean(axis=0)
+            v = vecs.sum(axis=0) / len(vecs)  # vecs.mean(axis=0), without its Python-level checks
             out[j] = v / (np.linalg.norm(v) or 1.0)
     return out
 

@@ -89,6 +89,25 @@ class RowReader:
                     str(self.array.filename))
         return out
 
+    def runs(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """``concatenate([array[a:b] for a, b in zip(lo, hi)])`` as one array, one ``pread`` a run."""
+        lo = np.asarray(lo, dtype=np.int64).reshape(-1)
+        hi = np.asarray(hi, dtype=np.int64).reshape(-1)
+        if len(lo) and (int(lo.min()) < 0 or int(hi.max()) > len(self.array) or bool(np.any(hi < lo))):
+            raise IndexError(f"runs out of range for {len(self.array)} rows")
+        if self._fd is None:
+            take = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]) \
+                if len(lo) else np.zeros(0, dtype=np.int64)
+            return np.asarray(self.array[take])
+        out = np.empty((int((hi - lo).sum()), *self.array.shape[1:]), dtype=self.array.dtype)
+        view = memoryview(out.reshape(-1).view(np.uint8))
+        n, fd, name, at = self._row_bytes, self._fd, str(self.array.filename), 0
+        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+            if b > a:
+                _pread_into(fd, view[at:at + (b - a) * n], self._offset + a * n, name)
+                at += (b - a) * n
+        return out
+
     def mapped(self) -> np.ndarray:
         """The whole table through a map of its own, for one search: the map closes when the
         returned array and every view of it are dropped, and its pages stop counting then."""
@@ -115,6 +134,19 @@ class Blob:
 
     def read(self, lo: int, hi: int) -> bytes:
         """Bytes ``lo:hi`` of the file."""
-        out = bytearray(max(hi - lo, 0))
+        data = os.pread(self._fd, max(hi - lo, 0), lo)
+        if len(data) == hi - lo or hi <= lo:
+            return data
+        out = bytearray(hi - lo)  # a short read: the loop that names the file if it ends early
         _pread_into(self._fd, memoryview(out), lo, str(self.path))
         return bytes(out)
+
+    def ranges(self, lo: Sequence[int], hi: Sequence[int]) -> list[bytes]:
+        """``[read(a, b) for a, b in zip(lo, hi)]`` through one map of the file, closed before
+        returning (one ``pread`` each cost more than the map at ~100 ranges)."""
+        if not len(lo):
+            return []
+        with mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ) as m:
+            if max(hi) > len(m):
+                raise IndexCorruptError(f"{self.path}: ends before byte {max(hi)}")
+            return [m[a:b] for a, b in zip(lo, hi, strict=True)]

@@ -283,12 +283,12 @@ class Segment:
         if verify_files:
             verify(folder, manifest)
         self.manifest = manifest
-        self.meta_offsets = _read(folder / "docmeta_offsets.npy", _npy)
-        self.id_offsets = _read(folder / "doc_ids_offsets.npy", _npy)
+        self.meta_offsets = _read(folder / "docmeta_offsets.npy", _view)
+        self.id_offsets = _read(folder / "doc_ids_offsets.npy", _view)
         n_docs = max(len(self.meta_offsets) - 1, 0)
         self.meta = _Rows(folder / "docmeta.jsonl", self.meta_offsets, _meta_of)
         self.doc_ids = _Rows(folder / "doc_ids.bin", self.id_offsets, _id_of)
-        self.offsets = _read(folder / "docs_offsets.npy", _npy)
+        self.offsets = _read(folder / "docs_offsets.npy", _view)
         self.passages = _read(folder / "passages.npy", _npy)
         self.sentences = _read(folder / "sentences.npy", _npy)
         self.vectors_f16 = _read(folder / "vectors.npy", _npy)
@@ -316,10 +316,10 @@ class Segment:
         if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
             raise IndexCorruptError(f"{bm / 'terms.json'}: not a list of terms")
         self.postings = Postings(
-            terms=terms, vocab={t: i for i, t in enumerate(terms)}, indptr=_read(bm / "indptr.npy", _npy),
+            terms=terms, vocab={t: i for i, t in enumerate(terms)}, indptr=_read(bm / "indptr.npy", _view),
             rows=_read(bm / "rows.npy", _npy), tf=_read(bm / "tf.npy", _npy),
             fwd_indptr=_read(bm / "fwd_indptr.npy", _npy), fwd_terms=_read(bm / "fwd_terms.npy", _npy),
-            fwd_tf=_read(bm / "fwd_tf.npy", _npy), lengths=_read(bm / "lengths.npy", _npy))
+            fwd_tf=_read(bm / "fwd_tf.npy", _npy), lengths=_read(bm / "lengths.npy", _view))
         self._posting_rows, self._posting_tf = RowReader(self.postings.rows), RowReader(self.postings.tf)
         try:
             kind = str(manifest["segment"]["vector_kind"])
@@ -434,9 +434,6 @@ class Segment:
     def search_postings(self) -> Postings:
         """The postings with their long arrays mapped for one search (see ``reading``)."""
         return replace(self.postings, rows=self._posting_rows.mapped(), tf=self._posting_tf.mapped())
-
-    def sentence_rows(self, row: int) -> tuple[int, int]:
-        return int(self.sentence_bounds[row]), int(self.sentence_bounds[row + 1])
 
     # -- build facts, looked up without reading the others -------------------------------------
     def find(self, table: str, keys: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -613,6 +610,19 @@ class _Rows(Sequence[T]):
             return b""
         return self._blob.read(int(self.offsets[i]), int(self.offsets[i + 1]))
 
+    def many(self, rows: Sequence[int]) -> list[T]:
+        """``[self[i] for i in rows]`` in one pass over the file (``Blob.ranges``)."""
+        at = np.asarray(rows, dtype=np.int64)
+        if len(at) and (int(at.min()) < 0 or int(at.max()) >= len(self)):
+            raise IndexError(f"rows out of range for {len(self)} rows")
+        if self._blob is None:
+            return [self.parse(b"") for _ in rows]
+        lines = self._blob.ranges(self.offsets[at].tolist(), self.offsets[at + 1].tolist())
+        try:
+            return [self.parse(line) for line in lines]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise IndexCorruptError(f"{self.path}: a row of {list(rows)[:5]} cannot be read ({exc})") from exc
+
     def __getitem__(self, i: int) -> T:  # type: ignore[override]
         try:
             return self.parse(self.line(int(i)))
@@ -681,6 +691,13 @@ def _npy(path: Path) -> np.ndarray:
         return np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError:  # an empty array cannot be memory-mapped
         return np.load(path, allow_pickle=False)
+
+
+def _view(path: Path) -> np.ndarray:
+    """``_npy`` as a plain array over the same map: tables indexed a few scalars at a time per
+    ask (offsets, BM25 term bounds), where ``np.memmap.__getitem__``'s Python-level overhead
+    was a measurable share of an ask at 10k passages."""
+    return np.asarray(_npy(path))
 
 
 def _save(path: Path, array: np.ndarray) -> None:
