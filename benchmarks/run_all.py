@@ -287,8 +287,12 @@ def scale_summary(sc: dict) -> list[list[object]]:
             big["ratio_p50"], "≤ 50 ms", big["ask_p50_ms"] <= 50]]
     for r in rows:
         if r["passages"] <= 150_000:
+            # the goal as issue 11 states it (encode excluded: ask vs dense search alone), then with
+            # the encode on both sides, which is what a user waits for
+            out.append([f"ask p50 at {r['passages']:,}, encode excluded (ms)", r["ask_p50_ms"],
+                        r["floor_p50_ms"], r["ratio_p50"], "≤ 1.3×", r["ratio_p50"] <= 1.3])
             out.append([f"ask p50 at {r['passages']:,}, encode included both sides (ms)", r["ask_enc_p50_ms"],
-                        r["floor_enc_p50_ms"], r["ratio_enc_p50"], "≤ 1.3×", r["ratio_enc_p50"] <= 1.3])
+                        r["floor_enc_p50_ms"], r["ratio_enc_p50"], "(≤ 1.3×)", r["ratio_enc_p50"] <= 1.3])
     flat = big["add_minus_embed_median_s"] / small["add_minus_embed_median_s"]
     out += [[f"add one article at {n}, minus its embedding (s)", big["add_minus_embed_median_s"],
              small["add_minus_embed_median_s"], round(flat, 2), "≤ 1 s; ≤ 1.5× the 10k one",
@@ -329,7 +333,9 @@ def caveats_md(res: dict) -> list[str]:
     ran = res.get("sections_run")
     if ran and set(ran) != set(SECTIONS):
         out.append(f"The last invocation ran only `--only {' '.join(ran)}`; the other sections come from their "
-                   "latest JSON in `benchmarks/.cache/` (run earlier in the same session; times in the header).")
+                   "latest JSON in `benchmarks/.cache/`, or from the previous `results.json` when a fresh clone has no "
+                   "cache: their runs may be days older (the header gives only their times of day; git history of "
+                   "`results.json` gives the dates).")
     return (["## Caveats of this run", ""] + [f"- {c}" for c in out] + [""]) if out else []
 
 
@@ -409,8 +415,10 @@ def main() -> None:
     for name in SECTIONS:
         if args.only and name not in args.only:
             cached = CACHE / f"{name}{'-quick' if args.quick else ''}.json"
+            # its last JSON in .cache/ (not in git), else the last results.json: a fresh clone's
+            # `--only scale` keeps the other sections' figures instead of writing "not run"
             res[name] = ({**previous.get(name, {}), **json.loads(cached.read_text(encoding="utf-8"))}
-                         if cached.is_file() else {"error": "not run"})
+                         if cached.is_file() else previous.get(name) or {"error": "not run"})
             continue
         if name == "quality" and args.overlap:
             # Quality measures no time, so it may run beside the timing sections. Not the default:
