@@ -89,3 +89,27 @@ def test_blob_reads_byte_ranges_and_names_a_short_file(tmp_path: Path) -> None:
     assert blob.read(6, 11) == b"beta\n" and blob.read(3, 3) == b""
     with pytest.raises(IndexCorruptError, match="b.bin"):
         blob.read(12, 40)
+
+
+def test_runs_concatenate_row_ranges_in_one_array(tmp_path: Path) -> None:
+    data, mapped = _table(tmp_path)
+    lo, hi = np.array([3, 100, 100, 250, 0]), np.array([9, 100, 104, 257, 1])  # one empty run
+    expected = np.concatenate([data[a:b] for a, b in zip(lo, hi, strict=True)])
+    for reader in (RowReader(mapped), RowReader(np.asarray(data))):  # pread, and an in-memory table
+        got = reader.runs(lo, hi)
+        assert got.dtype == np.float16 and got.shape == (len(expected), data.shape[1])
+        np.testing.assert_array_equal(got, expected)
+        assert reader.runs(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).shape == (0, data.shape[1])
+    with pytest.raises(IndexError):
+        RowReader(mapped).runs(np.array([250]), np.array([258]))
+    with pytest.raises(IndexError):
+        RowReader(mapped).runs(np.array([9]), np.array([3]))
+
+
+def test_blob_ranges_equal_single_reads_and_name_a_short_file(tmp_path: Path) -> None:
+    (tmp_path / "b.bin").write_bytes(b"alpha\nbeta\ngamma\n")
+    blob = Blob(tmp_path / "b.bin")
+    assert blob.ranges([6, 0, 3], [11, 6, 3]) == [blob.read(6, 11), blob.read(0, 6), b""] and blob.ranges([], []) == []
+    assert _maps_of(tmp_path / "b.bin") == 0  # the map of one call is closed when it returns
+    with pytest.raises(IndexCorruptError, match="b.bin"):
+        blob.ranges([0, 12], [5, 40])
