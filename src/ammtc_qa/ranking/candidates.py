@@ -87,5 +87,6 @@ def sentence_cosines(records: Sequence[PassageRecord], documents: dict[str, Docu
                     if b <= title:
                         sims[at + j] = -1.0
         at += n
+    sims.flags.writeable = False  # every reader shares these views: none may change them
     ends = np.cumsum(counts).tolist()
     return [sims[b - n:b] for n, b in zip(counts, ends, strict=True)]  # np.split costs ~10 µs a part
