@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ammtc_qa.backends.local.reading import Blob, RowReader
+from ammtc_qa.backends.local.reading import Blob, RowReader, run_rows
 from ammtc_qa.errors import IndexCorruptError
 
 
@@ -113,3 +113,12 @@ def test_blob_ranges_equal_single_reads_and_name_a_short_file(tmp_path: Path) ->
     assert _maps_of(tmp_path / "b.bin") == 0  # the map of one call is closed when it returns
     with pytest.raises(IndexCorruptError, match="b.bin"):
         blob.ranges([0, 12], [5, 40])
+
+
+def test_run_rows_are_the_concatenated_ranges() -> None:
+    lo, hi = np.array([5, 0, 9, 9, 2]), np.array([8, 0, 12, 9, 3])  # empty runs included
+    expected = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])
+    got = run_rows(lo, hi)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, expected)
+    assert run_rows(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).shape == (0,)

@@ -47,6 +47,7 @@ from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
 from ..filters import DocMeta, Filter
 from ..summary import MetaSummary
 from .bm25 import Forward, corpus_stats, query_weights, scores_for, segment_top
+from .reading import run_rows
 from .segment import (
     SEGMENTS,
     Facts,
@@ -287,10 +288,8 @@ class LocalBackend:
         for _, (seg, rows, at) in self._locate(ids):
             # one gather per array, not one memory-map view per row and element
             lo, hi = seg.sentence_bounds[rows], seg.sentence_bounds[rows + 1]
-            counts = hi - lo
-            take = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-            spans = seg.sentence_table.mapped()[take, 1:].tolist()  # maps of this call (``reading``)
-            ends = np.cumsum(counts).tolist()
+            spans = seg.sentence_table.mapped()[run_rows(lo, hi), 1:].tolist()  # maps of this call (``reading``)
+            ends = np.cumsum(hi - lo).tolist()
             starts = [0, *ends[:-1]]
             table = seg.passage_rows.mapped()[rows].tolist()
             docs = list({row[1] for row in table})

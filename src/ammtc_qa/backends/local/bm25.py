@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .reading import run_rows
+
 
 @dataclass(frozen=True)
 class Postings:
@@ -87,7 +89,7 @@ class Forward:
             remap = np.fromiter((vocab[t] for t in p.terms), dtype=np.int32, count=len(p.terms))
             lo, hi = p.indptr[rows], p.indptr[rows + 1]
             sizes = hi - lo
-            take = np.repeat(lo - np.cumsum(np.concatenate([[0], sizes[:-1]])), sizes) + np.arange(int(sizes.sum()))
+            take = run_rows(lo, hi)
             ids.append(remap[p.term_ids[take]] if len(take) else np.zeros(0, dtype=np.int32))
             tfs.append(p.tf[take])
             indptrs.append(offset + np.cumsum(sizes))

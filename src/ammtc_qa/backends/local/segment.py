@@ -58,7 +58,7 @@ from ..filters import DocMeta
 from ..summary import MetaSummary
 from . import store
 from .bm25 import Forward, Postings
-from .reading import Blob, RowReader
+from .reading import Blob, RowReader, run_rows
 from .store import MANIFEST, file_sha256, read_manifest, verify
 from .vectors import VectorIndex
 
@@ -122,8 +122,7 @@ class Ragged:
         counts = hi - lo
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        at = np.repeat(lo - indptr[:-1], counts) + np.arange(int(indptr[-1]))
-        return Ragged(indptr, np.asarray(self.values[at]))
+        return Ragged(indptr, np.asarray(self.values[run_rows(lo, hi)]))
 
     @staticmethod
     def concat(parts: Sequence[Ragged]) -> Ragged:
@@ -448,9 +447,7 @@ class Segment:
         if not len(k) or not len(sorted_keys):
             return np.zeros(0, dtype=np.int64)
         lo, hi = np.searchsorted(sorted_keys, k, side="left"), np.searchsorted(sorted_keys, k, side="right")
-        counts = hi - lo
-        at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-        return np.asarray(rows[at], dtype=np.int64)
+        return np.asarray(rows[run_rows(lo, hi)], dtype=np.int64)
 
     def rows_of_doc(self, doc_id: str) -> list[int]:
         return [r for r in self.find("doc", [key64(doc_id)]).tolist() if self.doc_ids[r] == doc_id]
@@ -477,10 +474,9 @@ class Segment:
 
     def extract(self, live_docs: np.ndarray) -> SegmentData:
         """The given document rows (ascending) with all their passages, as data for a new segment."""
-        prows = np.concatenate([np.arange(self.passage_bounds[d], self.passage_bounds[d + 1]) for d in live_docs]
-                               or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
-        srows = np.concatenate([np.arange(self.sentence_bounds[r], self.sentence_bounds[r + 1]) for r in prows]
-                               or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+        docs = np.asarray(live_docs, dtype=np.int64)
+        prows = run_rows(self.passage_bounds[docs], self.passage_bounds[docs + 1])
+        srows = run_rows(self.sentence_bounds[prows], self.sentence_bounds[prows + 1])
         doc_remap = np.full(len(self.meta), -1, dtype=np.int64)
         doc_remap[live_docs] = np.arange(len(live_docs))
         row_remap = np.full(len(self.passages), -1, dtype=np.int64)
