@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .base import Backend, ChangeSet, Hits, IndexedDocument, IndexedPassage, PassageRecord, Store, WritableBackend
+from .base import (
+    Backend,
+    ChangeSet,
+    Hits,
+    IndexedDocument,
+    IndexedPassage,
+    PassageRecord,
+    SentenceBlock,
+    Store,
+    WritableBackend,
+)
 from .filters import DocMeta, Filter
 
 _FACTORIES: dict[str, Callable[..., Any]] = {}
@@ -47,5 +57,5 @@ def factory(name: str) -> Callable[..., Store]:
 
 
 __all__ = ["Backend", "WritableBackend", "Store", "ChangeSet", "Hits", "IndexedDocument", "IndexedPassage",
-           "PassageRecord",
+           "PassageRecord", "SentenceBlock",
            "DocMeta", "Filter", "register", "available", "factory"]

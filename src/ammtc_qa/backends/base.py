@@ -55,6 +55,86 @@ class Hits:
         return len(self.ids)
 
 
+def run_rows(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(a, b) for a, b in zip(lo, hi)])`` without a Python loop: the rows of
+    several runs of a table, in order (a ragged table's rows, a passage's sentences)."""
+    lo = np.asarray(lo, dtype=np.int64).reshape(-1)
+    counts = np.asarray(hi, dtype=np.int64).reshape(-1) - lo
+    return np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+
+
+TORCH_GRAIN = 32_768
+"""Elements torch converts on the calling thread (``at::internal::GRAIN_SIZE``): above it a
+conversion wakes torch's OpenMP pool, whose spinning threads then compete with FAISS's."""
+
+
+def float32(values: np.ndarray) -> np.ndarray:
+    """``values.astype(np.float32)`` for stored float16 vectors, through torch's conversion
+    (vectorised, F16C), in pieces of ``TORCH_GRAIN`` so it stays on this thread: numpy's costs
+    ~3 ns an element here, ~0.45 ms for the ~370 sentence vectors of one ask's candidates;
+    torch's ~50 µs (benchmarks/scale_notes.md). torch is there already: sentence-transformers
+    runs on it. Any other dtype is converted by numpy."""
+    if values.dtype != np.float16 or values.size < 4096:
+        return np.asarray(values, dtype=np.float32)
+    import torch  # imported lazily: opening an index need not load torch
+
+    out = np.empty(values.shape, dtype=np.float32)
+    src = torch.from_numpy(np.array(values, order="C") if not values.flags.writeable else
+                           np.ascontiguousarray(values)).reshape(-1)  # torch wraps only writable memory
+    dst = torch.from_numpy(out).reshape(-1)
+    for lo in range(0, len(src), TORCH_GRAIN):
+        dst[lo:lo + TORCH_GRAIN].copy_(src[lo:lo + TORCH_GRAIN])
+    return out
+
+
+class SentenceBlock(Sequence[np.ndarray]):
+    """The sentence vectors of several passages back to back, one array for all of them:
+    ``block[i]`` (a read-only view) is passage ``i``'s ``[n_sentences, dim]``. Ranking scores
+    every candidate's sentences in one product over ``vectors`` and reduces per passage over
+    ``bounds``; a list of small arrays would be concatenated again at every ask."""
+
+    __slots__ = ("vectors", "bounds")
+
+    def __init__(self, vectors: np.ndarray, bounds: np.ndarray) -> None:
+        if vectors.ndim != 2 or bounds.ndim != 1 or not len(bounds) or int(bounds[-1]) != len(vectors):
+            raise ValueError(f"SentenceBlock: bounds (last {bounds[-1] if len(bounds) else None}) "
+                             f"must end at the {len(vectors)} vectors")
+        self.vectors = vectors
+        self.vectors.flags.writeable = False
+        self.bounds = np.asarray(bounds, dtype=np.int64)
+        """int64 ``[passages + 1]``: passage ``i``'s rows are ``bounds[i]:bounds[i + 1]``."""
+
+    @classmethod
+    def of(cls, parts: Sequence[np.ndarray], dim: int) -> SentenceBlock:
+        """From one ``[n, dim]`` array per passage (a backend that reads them one by one)."""
+        bounds = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum([len(v) for v in parts], out=bounds[1:])
+        filled = [np.asarray(v).reshape(-1, dim) for v in parts if len(v)]
+        return cls(float32(np.concatenate(filled)) if filled else np.zeros((0, dim), dtype=np.float32), bounds)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Sentences of each passage."""
+        return np.diff(self.bounds)
+
+    def take(self, passages: Sequence[int] | np.ndarray) -> SentenceBlock:
+        """The block of some of these passages, in the order given (one gather)."""
+        passages = np.asarray(passages, dtype=np.int64)
+        lo, hi = self.bounds[passages], self.bounds[passages + 1]
+        bounds = np.zeros(len(passages) + 1, dtype=np.int64)
+        np.cumsum(hi - lo, out=bounds[1:])
+        return SentenceBlock(self.vectors[run_rows(lo, hi)], bounds)
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"passage {i} of a block of {len(self)}")
+        i %= len(self)
+        return self.vectors[int(self.bounds[i]):int(self.bounds[i + 1])]
+
+
 @dataclass(frozen=True)
 class PassageRecord:
     """Where a passage sits: ``document(doc_id).text[start:end]`` is its text."""
@@ -154,8 +234,9 @@ class Backend(Protocol):
     # records
     def passages(self, ids: Sequence[int]) -> list[PassageRecord]: ...
 
-    def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]:
-        """float32 ``[n_sentences, dim]`` per passage, in ``PassageRecord.sentences`` order."""
+    def sentence_vectors(self, ids: Sequence[int]) -> SentenceBlock:
+        """float32 ``[n_sentences, dim]`` per passage, in ``PassageRecord.sentences`` order, back
+        to back in one block (``SentenceBlock.of`` builds one from a list)."""
 
     def document(self, doc_id: str) -> Document:
         """Raises ``KeyError`` for an unknown id."""

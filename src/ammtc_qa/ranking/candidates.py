@@ -7,12 +7,12 @@ missing signal for a passage that only one list found.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..backends.base import Backend, PassageRecord
+from ..backends.base import Backend, PassageRecord, SentenceBlock
 from ..backends.filters import Filter
 from ..input.document import Document
 from ..settings import SearchSettings
@@ -26,17 +26,25 @@ class Candidates:
     lexical: np.ndarray  # float32 BM25
     lexical_rank: np.ndarray
     records: list[PassageRecord]
-    sentence_vectors: list[np.ndarray]
-    documents: dict[str, Document]
-    sentence_cosines: list[np.ndarray]
-    """Cosine of each candidate's sentences to the question; the article's headline sentence
-    (already in every passage's header) scores -1. Computed once per ask, in one product."""
+    sentence_vectors: SentenceBlock
+    documents: Mapping[str, Document]
+    """The candidates' articles, each read from the store when a stage first needs it: most
+    stages read a few (the top candidates' text, a lead passage's title), not all ~50."""
+    cosines: np.ndarray
+    """Cosine of every candidate's sentences to the question, back to back over
+    ``sentence_vectors.bounds`` (read-only); the article's headline sentence (already in every
+    passage's header) scores -1. Computed once per ask, in one product."""
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def document(self, i: int) -> Document:
         return self.documents[self.records[i].doc_id]
+
+    def sentence_cosines(self, i: int) -> np.ndarray:
+        """Cosine of candidate ``i``'s sentences (a view of ``cosines``)."""
+        b = self.sentence_vectors.bounds
+        return self.cosines[int(b[i]):int(b[i + 1])]
 
     def text(self, i: int) -> str:
         r = self.records[i]
@@ -59,23 +67,31 @@ def gather(backend: Backend, q_tokens: Sequence[str], query: np.ndarray, where: 
     dense = (backend.vectors(ids) @ query).astype(np.float32) if len(ids) else np.zeros(0, dtype=np.float32)
     lexical = backend.lexical_scores(q_tokens, ids) if len(ids) else np.zeros(0, dtype=np.float32)
     records = backend.passages(ids)
-    documents = {r.doc_id: backend.document(r.doc_id) for r in records}
+    documents = Articles(backend.document)
     sentence_vectors = backend.sentence_vectors(ids)
     return Candidates(ids, dense, dense_rank, np.asarray(lexical, dtype=np.float32), lexical_rank, records,
                       sentence_vectors, documents, sentence_cosines(records, documents, sentence_vectors, query))
 
 
-def sentence_cosines(records: Sequence[PassageRecord], documents: dict[str, Document],
-                     sentence_vectors: Sequence[np.ndarray], query: np.ndarray) -> list[np.ndarray]:
-    """Per candidate, its sentences' cosine to ``query``, the headline sentence set to -1."""
-    counts = [len(v) for v in sentence_vectors]
-    if not sum(counts):
-        return [np.zeros(0, dtype=np.float32) for _ in counts]
-    sims = (np.concatenate([v for v in sentence_vectors if len(v)]) @ query).astype(np.float32)
+class Articles(dict[str, Document]):
+    """Documents by id, each read once through ``load`` at its first lookup."""
+
+    def __init__(self, load: Callable[[str], Document]) -> None:
+        super().__init__()
+        self._load = load
+
+    def __missing__(self, doc_id: str) -> Document:
+        doc = self[doc_id] = self._load(doc_id)
+        return doc
+
+
+def sentence_cosines(records: Sequence[PassageRecord], documents: Mapping[str, Document],
+                     sentence_vectors: SentenceBlock, query: np.ndarray) -> np.ndarray:
+    """Every candidate's sentences' cosine to ``query``, the headline sentence set to -1."""
+    sims = (sentence_vectors.vectors @ query).astype(np.float32)
     headed: dict[str, int] = {}  # doc id -> length of a title the text starts with (0: none)
-    at = 0
-    for r, n in zip(records, counts, strict=True):
-        if n:
+    for r, at in zip(records, sentence_vectors.bounds.tolist(), strict=False):
+        if r.sentences and r.sentences[0][0] == 0:  # only a lead passage can start with the title
             title = headed.get(r.doc_id)
             if title is None:
                 doc = documents[r.doc_id]
@@ -86,7 +102,5 @@ def sentence_cosines(records: Sequence[PassageRecord], documents: dict[str, Docu
                         break
                     if b <= title:
                         sims[at + j] = -1.0
-        at += n
     sims.flags.writeable = False  # every reader shares these views: none may change them
-    ends = np.cumsum(counts).tolist()
-    return [sims[b - n:b] for n, b in zip(counts, ends, strict=True)]  # np.split costs ~10 µs a part
+    return sims

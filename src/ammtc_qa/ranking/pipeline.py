@@ -168,6 +168,8 @@ class Ranker:
         why: list[list[str]] = [[] for _ in range(len(c))]
         publishers = self.publishers(question)
         period = period_in(question, today=as_of or dt.date.today())
+        if not publishers and period is None:  # nothing to boost: no article need be read
+            return prior, ["" for _ in range(len(c))]
         for i, r in enumerate(c.records):
             doc = c.documents[r.doc_id]
             if publishers and doc.publisher in publishers:

@@ -20,17 +20,22 @@ from .candidates import Candidates
 
 def sentence_scores(c: Candidates, i: int) -> np.ndarray:
     """Cosine of each sentence of candidate ``i``; the article's headline sentence gets -1."""
-    return c.sentence_cosines[i]
+    return c.sentence_cosines(i)
 
 
 def best_sentence(c: Candidates) -> np.ndarray:
     """The best sentence cosine of each candidate (0 for one without sentences)."""
-    out = np.zeros(len(c), dtype=np.float32)
-    counts = np.array([len(s) for s in c.sentence_cosines], dtype=np.int64)
+    return _per_passage(np.maximum, c.cosines, c.sentence_vectors.bounds, np.float32)
+
+
+def _per_passage(op: np.ufunc, values: np.ndarray, bounds: np.ndarray, dtype: type) -> np.ndarray:
+    """``op`` reduced over each passage's rows of ``values`` (zeros for a passage without any):
+    one ``reduceat`` over the block, not one call per passage."""
+    counts = np.diff(bounds)
+    out = np.zeros((len(counts), *values.shape[1:]), dtype=dtype)
     filled = counts > 0
-    if filled.any():  # one reduction over all candidates' sentences, back to back
-        starts = (np.cumsum(counts) - counts)[filled]
-        out[filled] = np.maximum.reduceat(np.concatenate(c.sentence_cosines), starts)
+    if filled.any():
+        out[filled] = op.reduceat(values, bounds[:-1][filled], axis=0)
     return out
 
 
@@ -46,7 +51,7 @@ def rescore(c: Candidates, idf: dict[str, float], best: np.ndarray, fused: np.nd
     best = best.copy()
     weights = [(t, w) for t, w in idf.items() if w]
     for i in top.tolist():
-        sims = c.sentence_cosines[i]
+        sims = c.sentence_cosines(i)
         if not len(sims):
             continue
         text = c.document(i).text
@@ -65,14 +70,10 @@ def body_vectors(c: Candidates, rows: Sequence[int]) -> np.ndarray:
     """Passage vectors without the shared article header: the normalised mean of the passage's
     sentence vectors. Used for redundancy, where the header would make every passage of one
     article look alike."""
-    dim = c.sentence_vectors[0].shape[1] if len(c.sentence_vectors) else 0
-    out = np.zeros((len(rows), dim), dtype=np.float32)
-    for j, i in enumerate(rows):
-        vecs = c.sentence_vectors[int(i)]
-        if len(vecs):
-            v = vecs.sum(axis=0) / len(vecs)  # vecs.mean(axis=0), without its Python-level checks
-            out[j] = v / (np.linalg.norm(v) or 1.0)
-    return out
+    block = c.sentence_vectors.take(rows)
+    sums = _per_passage(np.add, block.vectors, block.bounds, np.float32)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)  # the mean's direction: the count cancels
+    return sums / np.where(norms > 0, norms, 1.0)
 
 
 @lru_cache(maxsize=65536)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backends.base import Backend, ChangeSet, Hits, IndexedDocument, IndexedPassage, PassageRecord
+from ..backends.base import Backend, ChangeSet, Hits, IndexedDocument, IndexedPassage, PassageRecord, SentenceBlock
 from ..backends.filters import DocMeta, Filter
 from ..input.document import Document
 from ..text.meetings import MeetingProfile
@@ -154,8 +154,8 @@ class ReferenceBackend:
     def passages(self, ids: Sequence[int]) -> list[PassageRecord]:
         return [self.records[self._by_pid[int(i)]] for i in ids]
 
-    def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]:
-        return [self._svecs[self._by_pid[int(i)]] for i in ids]
+    def sentence_vectors(self, ids: Sequence[int]) -> SentenceBlock:
+        return SentenceBlock.of([self._svecs[self._by_pid[int(i)]] for i in ids], self.dim)
 
     def document(self, doc_id: str) -> Document:
         return self.docs[doc_id].document

@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import math
 import os
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
@@ -43,10 +44,10 @@ import numpy as np
 from ..._version import __version__
 from ...errors import IndexCorruptError, IndexFormatError, UnknownDocumentError
 from ...input.document import Document
-from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
+from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord, SentenceBlock, float32
 from ..filters import DocMeta, Filter
 from ..summary import MetaSummary
-from .bm25 import Forward, corpus_stats, query_weights, scores_for, segment_top
+from .bm25 import Forward, corpus_stats, query_weights, scans_whole, scores_for, segment_scores, segment_top
 from .reading import run_rows
 from .segment import (
     SEGMENTS,
@@ -159,6 +160,7 @@ class LocalBackend:
         self.document = lru_cache(maxsize=DOC_CACHE)(self._document)  # type: ignore[method-assign]
         self.copies = lru_cache(maxsize=DOC_CACHE)(self._copies)  # type: ignore[method-assign]
         self._masks: OrderedDict[tuple[int, Filter], np.ndarray] = OrderedDict()
+        self._last_bm25 = threading.local()  # this thread's last whole-segment BM25 (``_whole_bm25``)
         self._counts: dict[str, int] | None = None
         self._summary: MetaSummary | None = None
 
@@ -238,7 +240,7 @@ class LocalBackend:
                 continue
             if allowed is not None and seg.dense.approximate and int(allowed.sum()) <= EXACT_ALLOWED_LIMIT:
                 rows = np.flatnonzero(allowed)
-                s = seg.vector_rows.take(rows).astype(np.float32) @ q
+                s = float32(seg.vector_rows.take(rows)) @ q
             else:
                 s, rows = seg.dense.search(q, k, allowed)
             ids.append(seg.pids[rows])
@@ -250,7 +252,7 @@ class LocalBackend:
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         for _, (seg, rows, at) in self._locate(ids):
-            out[at] = seg.vector_rows.mapped()[rows]  # one gather (``reading``): ~80 preads cost more
+            out[at] = float32(seg.vector_rows.mapped()[rows])  # one gather (``reading``): ~80 preads cost more
         return out
 
     # -- Backend: lexical ----------------------------------------------------------------------
@@ -266,7 +268,8 @@ class LocalBackend:
             allowed = self._allowed(i, where)
             if allowed is not None and not allowed.any():
                 continue
-            rows, s = segment_top(seg.search_postings(), weights, self.stats, k, allowed)
+            postings = seg.search_postings()
+            rows, s = segment_top(postings, weights, self.stats, k, allowed, self._whole_bm25(i, postings, weights))
             ids.append(seg.pids[rows])
             scores.append(s)
         if not ids:
@@ -278,9 +281,28 @@ class LocalBackend:
         weights = query_weights(tokens, self.idf(tokens))
         if not weights:
             return out
-        for _, (seg, rows, at) in self._locate(ids):
-            out[at] = scores_for(seg.search_postings(), rows, weights, self.stats)
+        memo = self._last_bm25
+        last = memo.scores if getattr(memo, "key", None) == tuple(weights.items()) else {}
+        for i, (seg, rows, at) in self._locate(ids):
+            whole = last.get(i)
+            out[at] = whole[rows] if whole is not None else scores_for(seg.search_postings(), rows, weights, self.stats)
         return out
+
+    def _whole_bm25(self, i: int, postings: Any, weights: dict[str, float]) -> np.ndarray | None:
+        """Segment ``i``'s BM25 of every passage when the search scores it whole (few postings),
+        kept as this thread's last: ranking asks ``lexical_scores`` of the candidates next, and
+        reads them from it instead of scoring again. One query's arrays per thread at most."""
+        if not scans_whole(postings, weights):
+            return None
+        key = tuple(weights.items())
+        memo = self._last_bm25
+        if getattr(memo, "key", None) != key:
+            memo.key, memo.scores = key, {}
+        whole = memo.scores.get(i)
+        if whole is None:
+            whole = memo.scores[i] = segment_scores(postings, weights, self.stats)
+            whole.flags.writeable = False
+        return whole
 
     # -- Backend: records ----------------------------------------------------------------------
     def passages(self, ids: Sequence[int]) -> list[PassageRecord]:
@@ -298,15 +320,26 @@ class LocalBackend:
                 out[j] = PassageRecord(pid, doc_ids[d], start, end, position, tuple(map(tuple, spans[a:b])))
         return out  # type: ignore[return-value]
 
-    def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]:
-        out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(ids)
+    def sentence_vectors(self, ids: Sequence[int]) -> SentenceBlock:
+        ats, blocks, counts = [], [], []
         for _, (seg, rows, at) in self._locate(ids):
             lo, hi = seg.sentence_bounds[rows], seg.sentence_bounds[rows + 1]
-            vecs = seg.sentence_vector_rows.runs(lo, hi).astype(np.float32)  # one read a passage
-            counts = (hi - lo).tolist()
-            for j, n, b in zip(at.tolist(), counts, np.cumsum(counts).tolist(), strict=True):
-                out[j] = vecs[b - n:b]
-        return out
+            ats.append(at)
+            blocks.append(seg.sentence_vector_rows.runs(lo, hi))  # one read a run of passages
+            counts.append(hi - lo)
+        if not ats:
+            return SentenceBlock.of([], self.dim)
+        order = np.concatenate(ats)
+        bounds = np.zeros(len(ids) + 1, dtype=np.int64)
+        if np.array_equal(order, np.arange(len(ids))):  # ascending ids (as ranking asks): in place
+            np.cumsum(np.concatenate(counts), out=bounds[1:])
+            return SentenceBlock(float32(np.concatenate(blocks) if len(blocks) > 1 else blocks[0]), bounds)
+        parts: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(ids)
+        for at, vecs, n in zip(ats, blocks, counts, strict=True):
+            ends = np.cumsum(n).tolist()
+            for j, c, e in zip(at.tolist(), n.tolist(), ends, strict=True):
+                parts[j] = vecs[e - c:e]
+        return SentenceBlock.of(parts, self.dim)
 
     def _document(self, doc_id: str) -> Document:
         where = self.by_doc.get(doc_id)
@@ -489,6 +522,14 @@ class LocalBackend:
         """Per segment: ``(segment, local rows, positions in ids)``; unknown ids raise KeyError."""
         pids = np.asarray(ids, dtype=np.int64)
         if not len(pids):
+            return
+        if len(self.segments) == 1:  # the common case after a merge: no split by segment
+            seg, live = self.segments[0], self.live[0]
+            rows = np.searchsorted(seg.pids, pids)
+            if np.any(rows >= len(seg)) or np.any(seg.pids[np.minimum(rows, len(seg) - 1)] != pids) \
+                    or not live[rows].all():
+                raise KeyError(f"passage id(s) not in this index: {pids[:5].tolist()}")
+            yield 0, (seg, rows, np.arange(len(pids)))
             return
         which = np.searchsorted(self._first_pid, pids, side="right") - 1
         for i in np.unique(which).tolist():

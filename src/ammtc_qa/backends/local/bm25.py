@@ -163,8 +163,19 @@ PRUNE_MIN_POSTINGS = 32_768
 thousand entries costs less than pruning's bookkeeping); above it ``segment_top`` skips."""
 
 
+def scans_whole(p: Postings, weights: dict[str, float]) -> bool:
+    """Whether ``segment_top`` scores the whole segment for these terms (few postings) rather
+    than pruning."""
+    total = 0
+    for term in weights:
+        t = p.vocab.get(term)
+        if t is not None:
+            total += int(p.indptr[t + 1] - p.indptr[t])
+    return total < PRUNE_MIN_POSTINGS
+
+
 def segment_top(p: Postings, weights: dict[str, float], stats: Stats, k: int,
-                allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                allowed: np.ndarray | None = None, whole: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best ``(local rows, scores)`` of a segment, exactly the top of
     ``segment_scores`` (rows with a positive score, among ``allowed``), without reading every
     posting of the query's common terms.
@@ -174,7 +185,9 @@ def segment_top(p: Postings, weights: dict[str, float], stats: Stats, k: int,
     best partial score beats the sum of the weights not yet read. No unseen passage can then
     reach the top, and the seen ones that still could (partial + that sum ≥ the ``k``-th
     partial) are scored exactly by lookups (``scores_for``: binary searches in the long
-    postings, a few pages each, instead of scanning them)."""
+    postings, a few pages each, instead of scanning them).
+
+    ``whole``: ``segment_scores`` already computed for these weights (when ``scans_whole``)."""
     spans = []
     for term, w in weights.items():
         t = p.vocab.get(term)
@@ -183,9 +196,9 @@ def segment_top(p: Postings, weights: dict[str, float], stats: Stats, k: int,
     if k <= 0 or not spans:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     if sum(hi - lo for _, lo, hi in spans) < PRUNE_MIN_POSTINGS:
-        acc = segment_scores(p, weights, stats)
+        acc = segment_scores(p, weights, stats) if whole is None else whole
         if allowed is not None:
-            acc[~allowed] = 0.0
+            acc = np.where(allowed, acc, np.float32(0.0))
         return _top(np.flatnonzero(acc > 0), acc, k)
     spans.sort(key=lambda s: (-s[0], s[2] - s[1]))
     rest = np.cumsum([w for w, _, _ in spans][::-1])[::-1].tolist()[1:] + [0.0]  # weight not yet read

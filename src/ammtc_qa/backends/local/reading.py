@@ -29,6 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import IndexCorruptError
+from ..base import run_rows
+
+__all__ = ["Blob", "RowReader", "run_rows"]
 
 
 def _pread_into(fd: int, view: memoryview, offset: int, name: str) -> None:
@@ -38,14 +41,6 @@ def _pread_into(fd: int, view: memoryview, offset: int, name: str) -> None:
         if got <= 0:
             raise IndexCorruptError(f"{name}: ends before byte {offset + done}")
         done += got
-
-
-def run_rows(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(a, b) for a, b in zip(lo, hi)])`` without a Python loop: the rows of
-    several runs of a table, in order (a ragged table's rows, a passage's sentences)."""
-    lo = np.asarray(lo, dtype=np.int64).reshape(-1)
-    counts = np.asarray(hi, dtype=np.int64).reshape(-1) - lo
-    return np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()), dtype=np.int64)
 
 
 class RowReader:

@@ -58,7 +58,7 @@ from ..._version import __version__
 from ...errors import IndexCorruptError, IndexUnavailableError, ReadOnlyIndexError, WriterBusyError
 from ...input.document import Document
 from ...paths import keyed
-from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord
+from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord, SentenceBlock
 from ..filters import DocMeta, Filter
 from ..local.store import writer_lock
 from .engine import TEXT, ClientEngine, Cond, EdgeEngine, Engine, PointId, QdrantUnavailableError, point_uuid
@@ -480,8 +480,8 @@ class QdrantBackend:
                                      tuple((int(a), int(b)) for a, b in p["sents"])))
         return out
 
-    def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]:
-        return [_f16(p["svec"], self.dim).astype(np.float32) for p, _ in self._records(ids)]
+    def sentence_vectors(self, ids: Sequence[int]) -> SentenceBlock:
+        return SentenceBlock.of([_f16(p["svec"], self.dim) for p, _ in self._records(ids)], self.dim)
 
     def _document(self, doc_id: str) -> Document:
         entry = self.directory.get(doc_id)
