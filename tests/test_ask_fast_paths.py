@@ -65,6 +65,28 @@ def _score_into(out: list[np.ndarray], backend, tokens: list[str], ids: np.ndarr
     out.append(backend.lexical_scores(tokens, ids))
 
 
+def test_answers_equal_with_and_without_parallel_searches(shipped_qa) -> None:  # noqa: ANN001
+    for q in QUESTIONS:
+        together = shipped_qa.ask(q, explain=True)
+        apart = shipped_qa.ask(q, explain=True, parallel_searches=False)
+        assert together.passages and [(p.doc_id, p.start, p.score, p.explanation) for p in together.passages] == \
+               [(p.doc_id, p.start, p.score, p.explanation) for p in apart.passages], q
+
+
+def test_dense_search_restores_faiss_threads(shipped_qa) -> None:  # noqa: ANN001
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(2)
+    try:
+        query = shipped_qa.backend.vectors([0])[0]
+        hits = shipped_qa.backend.dense_search(query, 3)
+        assert faiss.omp_get_max_threads() == 2
+        assert int(hits.ids[0]) == 0 and hits.scores[0] == pytest.approx(1.0, abs=1e-2)
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 def test_articles_are_read_once_on_first_use() -> None:
     reads: list[str] = []
 

@@ -138,6 +138,10 @@ class SearchSettings:
     """Dense candidates fetched from the store."""
     lexical_depth: int = 50
     """BM25 candidates fetched from the store."""
+    parallel_searches: bool = True
+    """Run the dense search on a worker thread while the BM25 search runs on the calling one
+    (stores are thread-safe; FAISS and numpy release the GIL): an ask then waits for the longer
+    of the two, not their sum. Off: one after the other, on the calling thread."""
     fusion: Literal["convex", "rrf"] = "convex"
     rrf_k: int = 60
     """The ``k`` of reciprocal rank fusion (``fusion="rrf"``)."""

@@ -8,7 +8,9 @@ missing signal for a passage that only one list found.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -53,8 +55,13 @@ class Candidates:
 
 def gather(backend: Backend, q_tokens: Sequence[str], query: np.ndarray, where: Filter | None,
            settings: SearchSettings) -> Candidates:
-    dense_hits = backend.dense_search(query, settings.dense_depth, where)
-    lexical_hits = backend.lexical_search(q_tokens, settings.lexical_depth, where)
+    if settings.parallel_searches:  # a backend is thread-safe; FAISS and numpy release the GIL
+        dense_future = _searches().submit(backend.dense_search, query, settings.dense_depth, where)
+        lexical_hits = backend.lexical_search(q_tokens, settings.lexical_depth, where)
+        dense_hits = dense_future.result()
+    else:
+        dense_hits = backend.dense_search(query, settings.dense_depth, where)
+        lexical_hits = backend.lexical_search(q_tokens, settings.lexical_depth, where)
     ids = np.unique(np.concatenate([dense_hits.ids, lexical_hits.ids])).astype(np.int64)
     absent = len(backend) + 1
     pos = {int(p): i for i, p in enumerate(ids.tolist())}
@@ -71,6 +78,13 @@ def gather(backend: Backend, q_tokens: Sequence[str], query: np.ndarray, where: 
     sentence_vectors = backend.sentence_vectors(ids)
     return Candidates(ids, dense, dense_rank, np.asarray(lexical, dtype=np.float32), lexical_rank, records,
                       sentence_vectors, documents, sentence_cosines(records, documents, sentence_vectors, query))
+
+
+@lru_cache(maxsize=1)
+def _searches() -> ThreadPoolExecutor:
+    """The threads dense searches run on beside the calling thread's BM25 search (shared by
+    every ranker; created at the first ask)."""
+    return ThreadPoolExecutor(thread_name_prefix="ammtc-qa-search")
 
 
 class Articles(dict[str, Document]):

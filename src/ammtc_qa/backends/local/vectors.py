@@ -39,6 +39,11 @@ EXACT_ALLOWED_LIMIT = 20_000
 """A whitelist this small is searched exactly (decoded vectors of the allowed rows), which is
 faster and more accurate than a filtered graph or cell search."""
 IVF_TRAIN_PER_LIST = 64
+QUERY_THREADS = 1
+"""FAISS's OpenMP threads for the search of one query (the calling thread's setting, restored
+after). Splitting one query's scan over threads costs more than it gains here: a flat search
+at 100k passages took 13.6 ms on one thread, 18.3 ms on two (2 cores, benchmarks/scale_notes.md),
+and the second core is then free for the BM25 search that ranking runs beside it."""
 ALIASES = {"exact": "Flat", "flat": "Flat", "hnsw": "HNSW32", "hnsw-sq8": "HNSW32,SQ8", "ivf": "IVF,SQ8",
            "ivf-sq8": "IVF,SQ8"}
 _IVF = re.compile(r"^IVF(\d*)(,.*)?$")
@@ -149,7 +154,12 @@ class VectorIndex:
             params = faiss.SearchParameters()
         if sel is not None:
             params.sel = sel
-        scores, ids = self.index.search(query, k, params=params)
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(QUERY_THREADS)  # this thread's OpenMP setting, not the process's
+        try:
+            scores, ids = self.index.search(query, k, params=params)
+        finally:
+            faiss.omp_set_num_threads(threads)
         del bits
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
