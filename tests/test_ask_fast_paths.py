@@ -97,3 +97,27 @@ def test_articles_are_read_once_on_first_use() -> None:
     docs = Articles(load)  # type: ignore[arg-type]
     assert docs["a"] == "A" and docs["a"] == "A" and docs["b"] == "B"
     assert reads == ["a", "b"] and "c" not in docs
+
+
+def _ask_in_child(qa, question: str, vector: np.ndarray, out) -> None:  # noqa: ANN001
+    from ammtc_qa.indexing.embedding import Embedder
+
+    Embedder.encode_query = lambda self, text: vector  # type: ignore[method-assign]  # no torch after fork
+    out.put([(p.doc_id, p.start) for p in qa.ask(question).passages])
+
+
+def test_parallel_searches_work_in_a_forked_child(shipped_qa) -> None:  # noqa: ANN001
+    import multiprocessing
+
+    question = QUESTIONS[0]
+    expected = [(p.doc_id, p.start) for p in shipped_qa.ask(question).passages]  # the parent's threads exist
+    vector = shipped_qa._embedder().encode_query(question)
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(target=_ask_in_child, args=(shipped_qa, question, vector, out))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("an ask in a forked child did not finish: it waited for the parent's search threads")
+    assert child.exitcode == 0 and out.get(timeout=5) == expected

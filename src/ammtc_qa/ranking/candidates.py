@@ -7,10 +7,10 @@ missing signal for a passage that only one list found.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -80,11 +80,18 @@ def gather(backend: Backend, q_tokens: Sequence[str], query: np.ndarray, where: 
                       sentence_vectors, documents, sentence_cosines(records, documents, sentence_vectors, query))
 
 
-@lru_cache(maxsize=1)
 def _searches() -> ThreadPoolExecutor:
     """The threads dense searches run on beside the calling thread's BM25 search (shared by
-    every ranker; created at the first ask)."""
-    return ThreadPoolExecutor(thread_name_prefix="ammtc-qa-search")
+    every ranker; created at the first ask). A forked child gets its own: the parent's worker
+    threads do not exist there, and an executor copied from the parent could wait forever."""
+    pid = os.getpid()
+    executor = _EXECUTORS.get(pid)
+    if executor is None:
+        executor = _EXECUTORS.setdefault(pid, ThreadPoolExecutor(thread_name_prefix="ammtc-qa-search"))
+    return executor
+
+
+_EXECUTORS: dict[int, ThreadPoolExecutor] = {}
 
 
 class Articles(dict[str, Document]):
