@@ -63,6 +63,22 @@ def run_rows(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()), dtype=np.int64)
 
 
+def offsets_of(counts: Sequence[int] | np.ndarray) -> np.ndarray:
+    """int64 ``[len(counts) + 1]``: where each of several runs of these lengths starts, back to
+    back, and the total at the end (the ``indptr`` of a ragged table)."""
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def take_runs(indptr: np.ndarray, rows: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of a ragged table (row ``i`` is ``values[indptr[i]:indptr[i + 1]]``): the ``indptr`` of
+    ``rows`` taken in that order, and which value rows to gather for them."""
+    rows = np.asarray(rows, dtype=np.int64)
+    lo, hi = np.asarray(indptr[rows]), np.asarray(indptr[rows + 1])
+    return offsets_of(hi - lo), run_rows(lo, hi)
+
+
 TORCH_GRAIN = 32_768
 """Elements torch converts on the calling thread (``at::internal::GRAIN_SIZE``): above it a
 conversion wakes torch's OpenMP pool, whose spinning threads then compete with FAISS's."""
@@ -107,10 +123,9 @@ class SentenceBlock(Sequence[np.ndarray]):
     @classmethod
     def of(cls, parts: Sequence[np.ndarray], dim: int) -> SentenceBlock:
         """From one ``[n, dim]`` array per passage (a backend that reads them one by one)."""
-        bounds = np.zeros(len(parts) + 1, dtype=np.int64)
-        np.cumsum([len(v) for v in parts], out=bounds[1:])
         filled = [np.asarray(v).reshape(-1, dim) for v in parts if len(v)]
-        return cls(float32(np.concatenate(filled)) if filled else np.zeros((0, dim), dtype=np.float32), bounds)
+        return cls(float32(np.concatenate(filled)) if filled else np.zeros((0, dim), dtype=np.float32),
+                   offsets_of([len(v) for v in parts]))
 
     @property
     def counts(self) -> np.ndarray:
@@ -119,11 +134,8 @@ class SentenceBlock(Sequence[np.ndarray]):
 
     def take(self, passages: Sequence[int] | np.ndarray) -> SentenceBlock:
         """The block of some of these passages, in the order given (one gather)."""
-        passages = np.asarray(passages, dtype=np.int64)
-        lo, hi = self.bounds[passages], self.bounds[passages + 1]
-        bounds = np.zeros(len(passages) + 1, dtype=np.int64)
-        np.cumsum(hi - lo, out=bounds[1:])
-        return SentenceBlock(self.vectors[run_rows(lo, hi)], bounds)
+        bounds, rows = take_runs(self.bounds, passages)
+        return SentenceBlock(self.vectors[rows], bounds)
 
     def __len__(self) -> int:
         return len(self.bounds) - 1

@@ -25,14 +25,14 @@ def sentence_scores(c: Candidates, i: int) -> np.ndarray:
 
 def best_sentence(c: Candidates) -> np.ndarray:
     """The best sentence cosine of each candidate (0 for one without sentences)."""
-    return _per_passage(np.maximum, c.cosines, c.sentence_vectors.bounds, np.float32)
+    return _per_passage(np.maximum, c.cosines, c.sentence_vectors.bounds)
 
 
-def _per_passage(op: np.ufunc, values: np.ndarray, bounds: np.ndarray, dtype: type) -> np.ndarray:
+def _per_passage(op: np.ufunc, values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """``op`` reduced over each passage's rows of ``values`` (zeros for a passage without any):
     one ``reduceat`` over the block, not one call per passage."""
     counts = np.diff(bounds)
-    out = np.zeros((len(counts), *values.shape[1:]), dtype=dtype)
+    out = np.zeros((len(counts), *values.shape[1:]), dtype=np.float32)
     filled = counts > 0
     if filled.any():
         out[filled] = op.reduceat(values, bounds[:-1][filled], axis=0)
@@ -71,7 +71,7 @@ def body_vectors(c: Candidates, rows: Sequence[int]) -> np.ndarray:
     sentence vectors. Used for redundancy, where the header would make every passage of one
     article look alike."""
     block = c.sentence_vectors.take(rows)
-    sums = _per_passage(np.add, block.vectors, block.bounds, np.float32)
+    sums = _per_passage(np.add, block.vectors, block.bounds)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)  # the mean's direction: the count cancels
     return sums / np.where(norms > 0, norms, 1.0)
 

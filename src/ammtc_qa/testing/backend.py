@@ -238,6 +238,11 @@ class BackendContract:
             assert [backend.passages([i])[0].doc_id for i in got.ids] == \
                    [ref.passages([i])[0].doc_id for i in want.ids] or np.allclose(got.scores, want.scores)
             assert backend.idf(tokens) == _approx(ref.idf(tokens))
+        ids = np.asarray(_live_ids(backend), dtype=np.int64)  # by id in any order, across segments
+        in_order = dict(zip(ids.tolist(), backend.sentence_vectors(ids), strict=True))
+        shuffled = np.random.default_rng(0).permutation(ids)
+        for pid, vecs in zip(shuffled.tolist(), backend.sentence_vectors(shuffled), strict=True):
+            np.testing.assert_array_equal(vecs, in_order[pid])
 
     def _same_dense(self, got: Hits, want: Hits, backend: Backend, ref: ReferenceBackend) -> None:
         got_keys = [_key(backend.passages([i])[0]) for i in got.ids]

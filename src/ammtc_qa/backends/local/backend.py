@@ -44,7 +44,7 @@ import numpy as np
 from ..._version import __version__
 from ...errors import IndexCorruptError, IndexFormatError, UnknownDocumentError
 from ...input.document import Document
-from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord, SentenceBlock, float32
+from ..base import ChangeSet, Fingerprint, Hits, IndexedDocument, PassageRecord, SentenceBlock, float32, offsets_of
 from ..filters import DocMeta, Filter
 from ..summary import MetaSummary
 from .bm25 import Forward, corpus_stats, query_weights, scans_whole, scores_for, segment_scores, segment_top
@@ -329,17 +329,12 @@ class LocalBackend:
             counts.append(hi - lo)
         if not ats:
             return SentenceBlock.of([], self.dim)
+        block = SentenceBlock(float32(np.concatenate(blocks) if len(blocks) > 1 else blocks[0]),
+                              offsets_of(np.concatenate(counts)))  # in segment order
         order = np.concatenate(ats)
-        bounds = np.zeros(len(ids) + 1, dtype=np.int64)
-        if np.array_equal(order, np.arange(len(ids))):  # ascending ids (as ranking asks): in place
-            np.cumsum(np.concatenate(counts), out=bounds[1:])
-            return SentenceBlock(float32(np.concatenate(blocks) if len(blocks) > 1 else blocks[0]), bounds)
-        parts: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(ids)
-        for at, vecs, n in zip(ats, blocks, counts, strict=True):
-            ends = np.cumsum(n).tolist()
-            for j, c, e in zip(at.tolist(), n.tolist(), ends, strict=True):
-                parts[j] = vecs[e - c:e]
-        return SentenceBlock.of(parts, self.dim)
+        if np.array_equal(order, np.arange(len(ids))):  # ascending ids, as ranking asks
+            return block
+        return block.take(np.argsort(order))  # block passage j is ids[order[j]]
 
     def _document(self, doc_id: str) -> Document:
         where = self.by_doc.get(doc_id)
@@ -524,16 +519,11 @@ class LocalBackend:
         if not len(pids):
             return
         if len(self.segments) == 1:  # the common case after a merge: no split by segment
-            seg, live = self.segments[0], self.live[0]
-            rows = np.searchsorted(seg.pids, pids)
-            if np.any(rows >= len(seg)) or np.any(seg.pids[np.minimum(rows, len(seg) - 1)] != pids) \
-                    or not live[rows].all():
-                raise KeyError(f"passage id(s) not in this index: {pids[:5].tolist()}")
-            yield 0, (seg, rows, np.arange(len(pids)))
-            return
-        which = np.searchsorted(self._first_pid, pids, side="right") - 1
-        for i in np.unique(which).tolist():
-            at = np.flatnonzero(which == i)
+            groups = [(0, np.arange(len(pids)))]
+        else:
+            which = np.searchsorted(self._first_pid, pids, side="right") - 1
+            groups = [(i, np.flatnonzero(which == i)) for i in np.unique(which).tolist()]
+        for i, at in groups:
             seg = self.segments[i] if i >= 0 else None
             rows = np.searchsorted(seg.pids, pids[at]) if seg is not None else at
             if seg is None or np.any(rows >= len(seg)) or np.any(seg.pids[np.minimum(rows, len(seg) - 1)] != pids[at]) \

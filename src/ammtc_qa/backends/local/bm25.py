@@ -195,7 +195,7 @@ def segment_top(p: Postings, weights: dict[str, float], stats: Stats, k: int,
             spans.append((w, int(p.indptr[t]), int(p.indptr[t + 1])))
     if k <= 0 or not spans:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    if sum(hi - lo for _, lo, hi in spans) < PRUNE_MIN_POSTINGS:
+    if whole is not None or scans_whole(p, weights):
         acc = segment_scores(p, weights, stats) if whole is None else whole
         if allowed is not None:
             acc = np.where(allowed, acc, np.float32(0.0))

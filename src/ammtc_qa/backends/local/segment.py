@@ -54,6 +54,7 @@ import numpy as np
 
 from ...errors import IndexCorruptError
 from ...input.document import Document
+from ..base import offsets_of, take_runs
 from ..filters import DocMeta
 from ..summary import MetaSummary
 from . import store
@@ -105,8 +106,7 @@ class Ragged:
 
     @classmethod
     def of(cls, rows: Sequence[Sequence[int]], dtype: Any) -> Ragged:
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(r) for r in rows], out=indptr[1:])
+        indptr = offsets_of([len(r) for r in rows])
         values = np.array([v for r in rows for v in r], dtype=dtype) if indptr[-1] else np.zeros(0, dtype=dtype)
         return cls(indptr, values)
 
@@ -117,12 +117,8 @@ class Ragged:
         return np.asarray(self.values[int(self.indptr[i]):int(self.indptr[i + 1])])
 
     def take(self, rows: np.ndarray) -> Ragged:
-        rows = np.asarray(rows, dtype=np.int64)
-        lo, hi = np.asarray(self.indptr[rows]), np.asarray(self.indptr[rows + 1])
-        counts = hi - lo
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        return Ragged(indptr, np.asarray(self.values[run_rows(lo, hi)]))
+        indptr, picked = take_runs(self.indptr, rows)
+        return Ragged(indptr, np.asarray(self.values[picked]))
 
     @staticmethod
     def concat(parts: Sequence[Ragged]) -> Ragged:
