@@ -119,3 +119,32 @@ def test_build_lookups_see_only_live_articles(tmp_path: Path) -> None:
     assert after.docs_with_text(docs[4].text_sha) == [] and after.docs_from_file(docs[4].document.source) == []
     assert len(after.by_doc) == 5 and after.state["counts"]["documents"] == 5
     assert backend.has(gone)  # the older version still sees it (snapshot)
+
+
+def test_records_tell_where_their_articles_are(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A document read after its passages' records is found where the records are (no search of
+    every segment's doc-id table), and it is the live version of a replaced article."""
+    from dataclasses import replace
+
+    from ammtc_qa.backends.local.segment import Segment
+    from ammtc_qa.testing.backend import replace_id, synthetic_documents
+
+    docs = synthetic_documents(9)
+    backend = LocalStore(tmp_path / "index", min_merge=1000).create(ChangeSet(add=docs[:3], state=STATE))
+    for lo in (3, 6):
+        backend = backend.apply(ChangeSet(add=docs[lo:lo + 3]))
+    new = synthetic_documents(1, seed=9, prefix="x")[0]
+    backend = backend.apply(ChangeSet(add=[replace(new, document=replace_id(new.document, "d1"))]))
+    assert len(backend.segments) == 4  # d1's old version is a tombstone in the first
+    searched: list[str] = []
+    rows_of_doc = Segment.rows_of_doc
+    monkeypatch.setattr(Segment, "rows_of_doc", lambda seg, doc_id: searched.append(doc_id) or rows_of_doc(seg, doc_id))
+    ids = sorted(p for m in backend.doc_meta() for p in backend.passage_ids(m.doc_id))
+    backend = LocalStore(tmp_path / "index").open()  # nothing looked up yet
+    assert backend is not None
+    searched.clear()
+    records = backend.passages(ids)
+    texts = {r.doc_id: backend.document(r.doc_id).text for r in records}
+    assert searched == [] and len(texts) == 9
+    assert texts["d1"] == new.document.text and texts["d0"] == docs[0].document.text
+    assert all(texts[r.doc_id][r.start:r.end] for r in records)

@@ -307,7 +307,7 @@ class LocalBackend:
     # -- Backend: records ----------------------------------------------------------------------
     def passages(self, ids: Sequence[int]) -> list[PassageRecord]:
         out: list[PassageRecord | None] = [None] * len(ids)
-        for _, (seg, rows, at) in self._locate(ids):
+        for i, (seg, rows, at) in self._locate(ids):
             # one gather per array, not one memory-map view per row and element
             lo, hi = seg.sentence_bounds[rows], seg.sentence_bounds[rows + 1]
             spans = seg.sentence_table.mapped()[run_rows(lo, hi), 1:].tolist()  # maps of this call (``reading``)
@@ -316,6 +316,8 @@ class LocalBackend:
             table = seg.passage_rows.mapped()[rows].tolist()
             docs = list({row[1] for row in table})
             doc_ids = dict(zip(docs, seg.doc_ids.many(docs), strict=True))
+            for d, doc_id in doc_ids.items():
+                self.by_doc.learn(doc_id, i, d)
             for (pid, d, start, end, position), j, a, b in zip(table, at.tolist(), starts, ends, strict=True):
                 out[j] = PassageRecord(pid, doc_ids[d], start, end, position, tuple(map(tuple, spans[a:b])))
         return out  # type: ignore[return-value]
@@ -564,10 +566,19 @@ class _DocIndex(Mapping[str, tuple[int, int]]):
         found = self._cache.get(doc_id, _MISSING)
         if found is _MISSING:
             found = self._find(doc_id)
-            if len(self._cache) >= DOC_CACHE * 4:  # a version never changes: a bounded memo is safe
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[doc_id] = found
+            self._remember(doc_id, found)
         return default if found is None else found
+
+    def learn(self, doc_id: str, segment: int, row: int) -> None:
+        """Where a live passage's document is (``passages`` reads its segment and row anyway), so
+        that reading the document does not search every segment's doc-id table for it."""
+        if doc_id not in self._cache and self._live[segment][row]:
+            self._remember(doc_id, (segment, row))
+
+    def _remember(self, doc_id: str, found: tuple[int, int] | None) -> None:
+        if len(self._cache) >= DOC_CACHE * 4:  # a version never changes: a bounded memo is safe
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[doc_id] = found
 
     def _find(self, doc_id: str) -> tuple[int, int] | None:
         for i in range(len(self._segments) - 1, -1, -1):
