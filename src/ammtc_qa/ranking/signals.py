@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..backends.base import offsets_of, run_rows
 from ..settings import SearchSettings
 from ..text.lexical import tokenize
 from .candidates import Candidates
@@ -48,16 +49,21 @@ def rescore(c: Candidates, idf: dict[str, float], best: np.ndarray, fused: np.nd
     if total <= 0:
         return best, fused
     top = np.argsort(-fused, kind="stable")[: s.rescore_depth]
-    best = best.copy()
+    bounds = c.sentence_vectors.bounds
+    rows = top[bounds[top + 1] > bounds[top]]  # a candidate without sentences keeps its score
     weights = [(t, w) for t, w in idf.items() if w]
-    for i in top.tolist():
-        sims = c.sentence_cosines(i)
-        if not len(sims):
-            continue
+    asked = frozenset(t for t, _ in weights)
+    cover: list[float] = []  # per sentence of ``rows``, back to back: idf share of the terms held
+    for i in rows.tolist():
         text = c.document(i).text
-        cover = np.array([sum(w for t, w in weights if t in held) / total
-                          for held in (terms(text[a:b]) for a, b in c.records[i].sentences)], dtype=np.float32)
-        best[i] = float(np.max(sims + s.sentence_lexical_weight * cover))
+        for a, b in c.records[i].sentences:
+            held = asked.intersection(terms(text[a:b]))  # most sentences hold none of the terms
+            cover.append(sum(w for t, w in weights if t in held) / total if held else 0.0)
+    lo, hi = bounds[rows], bounds[rows + 1]
+    scores = c.cosines[run_rows(lo, hi)] + s.sentence_lexical_weight * np.array(cover, dtype=np.float32)
+    best = best.copy()
+    if len(rows):
+        best[rows] = np.maximum.reduceat(scores, offsets_of(hi - lo)[:-1])
     rescored = fuse(best)
     rest = np.ones(len(fused), dtype=bool)
     rest[top] = False
