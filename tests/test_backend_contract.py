@@ -131,8 +131,8 @@ def test_records_tell_where_their_articles_are(tmp_path: Path, monkeypatch) -> N
 
     docs = synthetic_documents(9)
     backend = LocalStore(tmp_path / "index", min_merge=1000).create(ChangeSet(add=docs[:3], state=STATE))
-    for lo in (3, 6):
-        backend = backend.apply(ChangeSet(add=docs[lo:lo + 3]))
+    for lo in (3, 6):  # d3 and d6 are near copies of d0: a forward and a backward link each
+        backend = backend.apply(ChangeSet(add=docs[lo:lo + 3], copies={f"d{lo}": ("d0",)}))
     new = synthetic_documents(1, seed=9, prefix="x")[0]
     backend = backend.apply(ChangeSet(add=[replace(new, document=replace_id(new.document, "d1"))]))
     assert len(backend.segments) == 4  # d1's old version is a tombstone in the first
@@ -148,3 +148,8 @@ def test_records_tell_where_their_articles_are(tmp_path: Path, monkeypatch) -> N
     assert searched == [] and len(texts) == 9
     assert texts["d1"] == new.document.text and texts["d0"] == docs[0].document.text
     assert all(texts[r.doc_id][r.start:r.end] for r in records)
+    for doc_id, linked in (("d0", ("d3", "d6")), ("d3", ("d0",))):  # links read in either direction
+        backend = LocalStore(tmp_path / "index").open()
+        assert backend is not None and backend.copies(doc_id) == linked
+        searched.clear()
+        assert [backend.document(c).doc_id for c in linked] == list(linked) and searched == []

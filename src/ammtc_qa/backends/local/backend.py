@@ -405,7 +405,8 @@ class LocalBackend:
         for j, other in enumerate(self.segments):
             for r in other.rows_linking_to(first):
                 if self.doc_live[j][r]:
-                    out.add(other.doc_ids[r])
+                    out.add(copy := other.doc_ids[r])
+                    self.by_doc.learn(copy, j, r)  # an answer reads its copies next
         out.discard(None)
         out.discard(doc_id)
         return tuple(sorted(out))  # type: ignore[arg-type]
@@ -422,7 +423,9 @@ class LocalBackend:
         d = int(seg.doc_row[row])
         if int(seg.passage_bounds[d]) != row or not self.doc_live[i][d]:
             return None
-        return seg.doc_ids[d]
+        doc_id: str = seg.doc_ids[d]
+        self.by_doc.learn(doc_id, i, d)
+        return doc_id
 
     def first_pid(self, doc_id: str) -> int | None:
         where = self.by_doc.get(doc_id)
@@ -570,8 +573,9 @@ class _DocIndex(Mapping[str, tuple[int, int]]):
         return default if found is None else found
 
     def learn(self, doc_id: str, segment: int, row: int) -> None:
-        """Where a live passage's document is (``passages`` reads its segment and row anyway), so
-        that reading the document does not search every segment's doc-id table for it."""
+        """Where a live document is, from a lookup that read its segment and row anyway (a
+        passage's record, a near-copy link), so that reading it next does not search every
+        segment's doc-id table."""
         if doc_id not in self._cache and self._live[segment][row]:
             self._remember(doc_id, (segment, row))
 
