@@ -26,7 +26,7 @@ import shutil
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -325,13 +325,17 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from .input.ingest import split_source
 
     qa = _changing(args)
-    known = {d.doc_id: d for d in qa.documents()}
+    known = {}
+    for doc_id in dict.fromkeys(args.doc_ids):  # only the named articles are read, not the archive
+        with suppress(KeyError):
+            known[doc_id] = qa.document(doc_id)
     unknown = [d for d in args.doc_ids if d not in known]
+    total = len(qa.backend.doc_meta())  # a count: the local store reads no metadata for it
     if unknown:
         raise UnknownDocumentError(
-            f"no article with id {', '.join(unknown)} in the index at {qa.index_dir} ({len(known)} articles; "
+            f"no article with id {', '.join(unknown)} in the index at {qa.index_dir} ({total} articles; "
             f"`ammtc-qa info{_index_flags(args)}` lists them); nothing removed")
-    if len(set(args.doc_ids)) >= len(known):
+    if len(known) >= total:
         raise InvalidInputError(f"removing {', '.join(args.doc_ids)} would leave no article in the index at "
                                 f"{qa.index_dir}; an index needs at least one (the only document); nothing removed")
     for doc_id in args.doc_ids:
