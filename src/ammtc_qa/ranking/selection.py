@@ -41,22 +41,26 @@ def select(c: Candidates, fused: np.ndarray, k: int, backend: Backend, s: Search
     lo = float(fused[pool].min()) if len(pool) else 0.0
     span = float(fused[pool].max() - lo) or 1.0 if len(pool) else 1.0
     rel = (fused[pool] - lo) / span
+    gram = vecs @ vecs.T  # every similarity the pass can ask for, in one product
+    nearest = np.full(len(pool), -np.inf, dtype=np.float32)  # similarity to the closest chosen
+    closest = np.zeros(len(pool), dtype=np.int64)  # which chosen that is (the first, on a tie)
+    left = np.ones(len(pool), dtype=bool)
     chosen: list[int] = []
     out: list[Chosen] = []
-    remaining = list(range(len(pool)))
-    while remaining and len(out) < k:
+    while left.any() and len(out) < k:
+        remaining = np.flatnonzero(left)
         scores = rel[remaining].copy()
-        sims = vecs[remaining] @ vecs[chosen].T if chosen else None
-        if sims is not None:
-            scores -= s.duplicate_penalty * np.clip(sims.max(axis=1) - s.duplicate_similarity, 0, None) / (
+        if chosen:
+            scores -= s.duplicate_penalty * np.clip(nearest[remaining] - s.duplicate_similarity, 0, None) / (
                 1 - s.duplicate_similarity)
         best = int(np.argmax(scores))
-        cand = remaining.pop(best)
+        cand = int(remaining[best])
+        left[cand] = False
         i = int(pool[cand])
         doc_id = c.records[i].doc_id
         twin = None
-        if sims is not None and sims[best].max() >= s.syndicated_similarity:
-            j = int(np.argmax(sims[best]))
+        if chosen and nearest[cand] >= s.syndicated_similarity:
+            j = int(closest[cand])
             if c.records[int(pool[chosen[j]])].doc_id != doc_id:
                 twin = j
         if twin is None:
@@ -64,6 +68,9 @@ def select(c: Candidates, fused: np.ndarray, k: int, backend: Backend, s: Search
         if twin is not None:
             out[twin].also.append(c.document(i).citation)
             continue
+        closer = gram[:, cand] > nearest
+        nearest[closer] = gram[closer, cand]
+        closest[closer] = len(chosen)
         chosen.append(cand)
         out.append(Chosen(i, lo + span * float(scores[best])))
     for item in out:
