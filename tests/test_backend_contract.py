@@ -81,18 +81,27 @@ def test_near_copy_links_live_in_segments_and_end_with_their_articles(tmp_path: 
     backend = store.create(ChangeSet(add=docs[:1], state=STATE))
     backend = backend.apply(ChangeSet(add=[docs[1]], copies={b: (a,), a: (b,)}))
     backend = backend.apply(ChangeSet(add=[docs[2]], copies={c: (a, b)}))
+    def linked(backend: LocalBackend) -> int:  # the count info() shows, against copies() per article
+        count = backend.state["counts"]["linked_copies"]
+        assert count == sum(1 for d in backend.by_doc if backend.copies(d))
+        return count
+
     assert backend.copies(a) == (b, c) and backend.copies(b) == (a, c) and backend.copies(c) == (a, b)
+    assert linked(backend) == 3
     for d in docs[3:]:  # merges rewrite the segments; passage ids, and so the links, stay
         backend = backend.apply(ChangeSet(add=[d]))
-    assert backend.copies(a) == (b, c) and backend.copies(c) == (a, b)
+    assert backend.copies(a) == (b, c) and backend.copies(c) == (a, b) and linked(backend) == 3
     reopened = store.open()
     assert reopened is not None and reopened.copies(b) == (a, c)
     assert not (reopened.version / "links.json").exists()
     backend = backend.apply(ChangeSet(add=[docs[1]]))  # b replaced, found to be no copy any more
     assert backend.copies(a) == (c,) and backend.copies(b) == () and backend.copies(c) == (a,)
+    assert linked(backend) == 2
+    backend = backend.apply(ChangeSet(add=[docs[7]], copies={docs[7].document.doc_id: (docs[7].document.doc_id,)}))
+    assert linked(backend) == 2  # a link to itself is no copy
     backend = backend.apply(ChangeSet(remove={c}))
     assert backend.copies(a) == () and backend.copies(c) == ()
-    assert backend.state["counts"]["linked_copies"] == 0
+    assert linked(backend) == 0
 
 
 def test_build_lookups_see_only_live_articles(tmp_path: Path) -> None:
@@ -153,3 +162,27 @@ def test_records_tell_where_their_articles_are(tmp_path: Path, monkeypatch) -> N
         assert backend is not None and backend.copies(doc_id) == linked
         searched.clear()
         assert [backend.document(c).doc_id for c in linked] == list(linked) and searched == []
+
+
+def test_language_counts_from_the_columns_equal_the_metadata(tmp_path: Path) -> None:
+    """info()'s languages, counted from the store's language columns, are what every live
+    article's metadata says (case-folded), across segments and after a removal."""
+    from dataclasses import replace
+
+    from ammtc_qa.qa import _languages
+    from ammtc_qa.testing.backend import synthetic_documents
+
+    tags = ["EN", "vi", "Vi", None, "en", "th", "English", "vi", None, "km"]
+    docs = [replace(d, document=replace(d.document, language=lang))
+            for d, lang in zip(synthetic_documents(len(tags)), tags, strict=True)]
+    backend = LocalStore(tmp_path / "index", min_merge=1000).create(ChangeSet(add=docs[:5], state=STATE))
+    backend = backend.apply(ChangeSet(add=docs[5:], remove={"d1"}))
+
+    class MetadataOnly:  # a store without language columns: the metadata of every article
+        def doc_meta(self):  # noqa: ANN202
+            return backend.doc_meta()
+
+    got = _languages(backend)
+    assert got == _languages(MetadataOnly())  # type: ignore[arg-type]
+    assert got == {"counts": {"en": 2, "english": 1, "km": 1, "th": 1, "unknown": 2, "vi": 2},
+                   "not_english": {"d2": "vi", "d5": "th", "d7": "vi", "d9": "km"}}

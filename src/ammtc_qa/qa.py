@@ -259,17 +259,26 @@ class QA:
         return "\n".join(lines)
 
 
+_ENGLISH_NAMES = frozenset({"en", "eng", "english"})
+"""An article's language field naming English, case-folded."""
+
+
 def _languages(backend: WritableBackend) -> dict[str, Any]:
     """Articles per language (``"unknown"``: none given and none detected with confidence), and
-    the ids of those not in English, which the model reads poorly (``info()["languages"]``)."""
-    counts: dict[str, int] = {}
-    other: dict[str, str] = {}
-    for meta in backend.doc_meta():
-        code = meta.language or "unknown"
-        counts[code] = counts.get(code, 0) + 1
-        if meta.language and meta.language.casefold() not in ("en", "eng", "english"):
-            other[meta.doc_id] = meta.language
-    return {"counts": dict(sorted(counts.items())), "not_english": other}
+    the ids of those not in English, which the model reads poorly (``info()["languages"]``).
+    Languages are case-folded. A store with language columns counts without reading metadata."""
+    if hasattr(backend, "language_counts") and hasattr(backend, "docs_in_languages"):
+        counts = backend.language_counts()
+        other = backend.docs_in_languages([lang for lang in counts if lang and lang not in _ENGLISH_NAMES])
+    else:
+        counts, other = {}, {}
+        for meta in backend.doc_meta():
+            lang = (meta.language or "").casefold()
+            counts[lang] = counts.get(lang, 0) + 1
+            if lang and lang not in _ENGLISH_NAMES:
+                other[meta.doc_id] = lang
+    named = {lang or "unknown": n for lang, n in counts.items()}
+    return {"counts": dict(sorted(named.items())), "not_english": other}
 
 
 def _annotated(answer: Answer, backend: WritableBackend, settings: SearchSettings) -> Answer:

@@ -459,6 +459,13 @@ class Segment:
     def rows_of_file(self, rel: str) -> list[int]:
         return [r for r in self.find("file", [key64(rel)]).tolist() if source_file(self.meta[r].source) == rel]
 
+    def link_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every near-copy link written with this segment, as (document row, the copy's first
+        passage id), read through maps of this call (a whole-table scan: see ``__init__``)."""
+        indptr = RowReader(self.facts.links.indptr, hold=False).mapped()
+        targets = np.array(RowReader(self.facts.links.values, hold=False).mapped(), dtype=np.int64)
+        return np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr)), targets
+
     def rows_linking_to(self, pid: int) -> list[int]:
         return self.find("link", [int(np.int64(pid).view(np.uint64))]).tolist()
 
