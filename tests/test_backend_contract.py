@@ -131,8 +131,9 @@ def test_build_lookups_see_only_live_articles(tmp_path: Path) -> None:
 
 
 def test_records_tell_where_their_articles_are(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    """A document read after its passages' records is found where the records are (no search of
-    every segment's doc-id table), and it is the live version of a replaced article."""
+    """A document read after its passages' records, its near-copy links or a metadata listing is
+    found where those read it (no search of every segment's doc-id table), and it is the live
+    version of a replaced article."""
     from dataclasses import replace
 
     from ammtc_qa.backends.local.segment import Segment
@@ -162,6 +163,11 @@ def test_records_tell_where_their_articles_are(tmp_path: Path, monkeypatch) -> N
         assert backend is not None and backend.copies(doc_id) == linked
         searched.clear()
         assert [backend.document(c).doc_id for c in linked] == list(linked) and searched == []
+    backend = LocalStore(tmp_path / "index").open()
+    assert backend is not None
+    searched.clear()
+    listed = {m.doc_id: backend.passage_ids(m.doc_id) for m in backend.doc_meta()}  # a listing (info --json)
+    assert searched == [] and sorted(p for pids in listed.values() for p in pids) == ids
 
 
 def test_language_counts_from_the_columns_equal_the_metadata(tmp_path: Path) -> None:

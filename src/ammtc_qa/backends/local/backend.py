@@ -660,6 +660,7 @@ class _MetaView(Sequence[DocMeta]):
 
     def __init__(self, backend: LocalBackend) -> None:
         self._segments = backend.segments
+        self._by_doc = backend.by_doc
         self._rows = [np.flatnonzero(live) for live in backend.doc_live]
         self._ends = np.cumsum([len(r) for r in self._rows]) if self._rows else np.zeros(0, dtype=np.int64)
 
@@ -675,9 +676,11 @@ class _MetaView(Sequence[DocMeta]):
         return self._segments[s].meta[int(self._rows[s][i - before])]
 
     def __iter__(self) -> Iterator[DocMeta]:
-        for seg, rows in zip(self._segments, self._rows, strict=True):
+        for i, (seg, rows) in enumerate(zip(self._segments, self._rows, strict=True)):
             for r in rows.tolist():
-                yield seg.meta[r]
+                meta = seg.meta[r]
+                self._by_doc.learn(meta.doc_id, i, r)  # a listing looks each one up next (passage_ids)
+                yield meta
 
 
 class _Counts(Mapping[str, int]):
