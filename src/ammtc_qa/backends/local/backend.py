@@ -415,7 +415,7 @@ class LocalBackend:
         """Live documents per language (case-folded; "" for none), from the segments' language
         columns: no metadata is read."""
         counts: dict[str, int] = {}
-        for seg, codes in self._language_codes():
+        for seg, _, codes in self._language_codes():
             for code, n in enumerate(np.bincount(codes, minlength=len(seg.columns.languages)).tolist()):
                 if n:
                     lang = seg.columns.languages[code]
@@ -426,18 +426,19 @@ class LocalBackend:
         """Doc id -> language of the live documents whose (case-folded) language is one of these."""
         wanted = {lang.casefold() for lang in languages}
         out: dict[str, str] = {}
-        for (seg, codes), live in zip(self._language_codes(), self.doc_live, strict=True):
+        for seg, rows, codes in self._language_codes():
             table = seg.columns.languages
             picked = np.isin(codes, [c for c, lang in enumerate(table) if lang in wanted])
             if picked.any():
-                ids = seg.doc_ids.many(np.flatnonzero(live)[picked].tolist())
+                ids = seg.doc_ids.many(rows[picked].tolist())
                 out.update(zip(ids, (table[c] for c in codes[picked].tolist()), strict=True))
         return out
 
-    def _language_codes(self) -> Iterator[tuple[Segment, np.ndarray]]:
-        """Per segment, its live documents' language codes (a scan: maps of this call)."""
+    def _language_codes(self) -> Iterator[tuple[Segment, np.ndarray, np.ndarray]]:
+        """Per segment, its live documents' rows and language codes (a scan: maps of this call)."""
         for seg, live in zip(self.segments, self.doc_live, strict=True):
-            yield seg, np.asarray(RowReader(seg.columns.language, hold=False).mapped())[live]
+            rows = np.flatnonzero(live)
+            yield seg, rows, np.asarray(RowReader(seg.columns.language, hold=False).mapped())[rows]
 
     def linked_documents(self) -> int:
         """How many live documents have a live near copy (``copies(d)`` not empty), from every
