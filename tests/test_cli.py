@@ -159,6 +159,34 @@ def test_info_json_lists_every_article(capsys: pytest.CaptureFixture[str], shipp
         assert a["passages"] >= 1
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_info_writes_its_summary_before_reading_the_article_list(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, as_json: bool) -> None:
+    """A million articles take half a minute to list: the summary, and each article as it is read,
+    are out before the next one is read."""
+    from ammtc_qa.backends.local.backend import LocalBackend
+
+    seen: list[str] = []
+    listing = LocalBackend.doc_meta
+
+    def watched(self: LocalBackend):  # noqa: ANN202
+        for meta in listing(self):
+            seen.append(sys.stdout.getvalue())  # type: ignore[attr-defined]  # capsys's buffer
+            yield meta
+
+    monkeypatch.setattr(LocalBackend, "doc_meta", watched)
+    code, out, err = run(capsys, "info", *(["--json"] if as_json else []))
+    assert code == 0, err
+    assert len(seen) == 5
+    assert ('"documents": 5' if as_json else "documents    5") in seen[0]
+    ids = re.findall(r'"doc_id": "([^"]+)"' if as_json else r"^  (\S+): ", out, flags=re.M)
+    assert len(ids) == 5
+    for n in range(1, 5):  # article n-1 was written before article n was read
+        assert ids[n - 1] in seen[n] and ids[n] not in seen[n]
+    if as_json:
+        assert [a["doc_id"] for a in json.loads(out)["articles"]] == ids
+
+
 def test_info_cleaning_lists_removals(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "info", "--cleaning")
     assert code == 0

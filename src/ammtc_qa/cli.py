@@ -25,7 +25,7 @@ import re
 import shutil
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TextIO
@@ -361,17 +361,27 @@ def cmd_update(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- info and eval
 
 
-def articles(qa: Any) -> list[dict[str, Any]]:
-    """Per article: what extraction found and how many passages it gave (``info --json``)."""
+def articles(qa: Any) -> Iterator[dict[str, Any]]:
+    """Per article: what extraction found and how many passages it gave (``info --json``), one at a
+    time as the store's metadata is read (a million articles take about half a minute: the
+    listing streams rather than waiting for the last one)."""
     backend = qa.backend
-    out = []
-    for meta in backend.doc_meta():  # metadata only: the texts stay on disk
-        doc = meta
-        out.append({"doc_id": doc.doc_id, "source": doc.source, "title": doc.title,
-                    "date": doc.date.isoformat() if doc.date else None, "publisher": doc.publisher,
-                    "language": doc.language, "main_meeting": doc.main_meeting, "mentions": list(doc.meetings),
-                    "passages": len(backend.passage_ids(doc.doc_id)), "citation": doc.citation})
-    return out
+    for doc in backend.doc_meta():  # metadata only: the texts stay on disk
+        yield {"doc_id": doc.doc_id, "source": doc.source, "title": doc.title,
+               "date": doc.date.isoformat() if doc.date else None, "publisher": doc.publisher,
+               "language": doc.language, "main_meeting": doc.main_meeting, "mentions": list(doc.meetings),
+               "passages": len(backend.passage_ids(doc.doc_id)), "citation": doc.citation}
+
+
+def _print_json_listing(head: dict[str, Any], key: str, items: Iterable[object]) -> None:
+    """``head`` with ``key`` holding ``items`` as one JSON object, written as the items come."""
+    text = json.dumps(head, ensure_ascii=False, indent=1)
+    out = sys.stdout
+    out.write(f"{text[:-2]},\n {json.dumps(key)}: [" if head else f"{{\n {json.dumps(key)}: [")
+    out.flush()
+    for n, item in enumerate(items):
+        out.write(("," if n else "") + "\n  " + json.dumps(item, ensure_ascii=False))
+    out.write("\n ]\n}\n")
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -382,15 +392,14 @@ def cmd_info(args: argparse.Namespace) -> int:
     if args.doc:
         raise UsageError("--doc goes with --cleaning")
     info = qa.info()
-    listed = articles(qa)
     if args.json:
-        _print_json({**info, "articles": listed})
+        _print_json_listing(info, "articles", articles(qa))
         return 0
     for key in ("corpus_dir", "index_dir", "version", "built_at", "documents", "chunks", "sentences", "vector_kind"):
         print(f"{key:12s} {info.get(key, '-')}")
     print(f"{'model':12s} {info['model']['name']} (dim {info['model']['dim']})")
-    print(f"{'meetings':12s} {', '.join(info['meetings'])}")
-    for a in listed:
+    print(f"{'meetings':12s} {', '.join(info['meetings'])}", flush=True)
+    for a in articles(qa):
         print(f"  {a['doc_id']}: {a['citation']} | main {a['main_meeting'] or '-'} | mentions "
               f"{', '.join(a['mentions']) or '-'} | {a['passages']} passages | language {a['language'] or '?'}")
     for name, reason in info["skipped"]:
