@@ -400,6 +400,22 @@ def store_markdown(store: dict[str, object]) -> list[str]:
     lines += ["", "Preparation: " + "; ".join(f"{r['passages']:,}: {prep(r)}" for r in rows)
               + ". Every added article was found by the next ask: "
         + _mark(all(a["found_by_ask"] for r in rows for a in r["adds"])) + ".", ""]
+    hybrid = [r for r in rows if r.get("hybrid_floor")]
+    if hybrid:
+        lines += ["**Does 1.3× of the dense search leave room for a hybrid search?** The simplest one a user "
+                  "could write with the raw libraries, timed in the same process, in turn with the ask and the "
+                  "dense floor (`scale_store.hybrid_floor`): FAISS top 50 through the same store, then bm25s "
+                  "over every passage's text with its own tokenizer (`get_scores`, top 50), reciprocal-rank "
+                  "fusion (k = 60), top 5. Nothing about a candidate is read: no text, no sentence, no "
+                  "meeting, no citation.", "",
+                  "| passages | ask p50 ms | dense alone p50 ms | bare hybrid p50 ms | bare hybrid / dense "
+                  "| ask / dense | ask / bare hybrid | rounds |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in hybrid:
+            h = r["hybrid_floor"]
+            lines.append(f"| {r['passages']:,} | {h['ask_p50_ms']} | {h['dense_p50_ms']} | {h['hybrid_p50_ms']} "
+                         f"| {h['hybrid_over_dense']}× | {h['ask_over_dense']}× | {h['ask_over_hybrid']}× "
+                         f"| {h['asks']} |")
+        lines.append("")
     for key, title in (("ask_profile", "ask"), ("add_profile", "add")):
         prof = big.get(key)
         if prof:
