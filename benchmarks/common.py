@@ -19,6 +19,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ammtc_qa.settings import IndexSettings
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = HERE / ".cache"
@@ -29,7 +31,7 @@ BLIND2_QUESTIONS = Path(__file__).parent / "questions" / "blind2.jsonl"
 """A third set, written the same way later, after the defaults were fixed (see questions/README.md)."""
 SCORE_PY = Path("/work/shared/eval/score.py")
 SQUAD = Path("/work/shared/bench/squad-dev")
-BATCH_SIZE = 64
+BATCH_SIZE = IndexSettings().batch_size
 """The library's default ``IndexSettings.batch_size``; the floors use the same."""
 
 

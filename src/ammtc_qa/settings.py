@@ -41,8 +41,10 @@ class IndexSettings:
     chunk_max_tokens: int = 200
     chunk_min_tokens: int = 100
     header_max_tokens: int = 60
-    batch_size: int = 64
-    """Texts per model call while embedding (speed and memory only)."""
+    batch_size: int = 16
+    """Texts per model call while embedding (speed and memory only). Texts are batched by length;
+    on a 2-core CPU 16 builds ~15% faster than 64 (the activations of a batch of long passages
+    stay in cache): five alternating builds of 400 squad-dev paragraphs, 22.4 vs 26.2 s."""
     bm25_k1: float = 0.9
     """BM25 term-frequency saturation (Anserini's default, also what the squad-dev baseline uses)."""
     bm25_b: float = 0.4
